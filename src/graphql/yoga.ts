@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from '../infra/logger.ts';
+import type { AppServices, GraphQLContext } from './context.ts';
+import { schema } from './schema.ts';
+
+export const CORRELATION_HEADER = 'x-correlation-id';
+const CORRELATION_ID_PATTERN = /^[\w.:-]{1,255}$/;
+
+/** The caller's correlation id when it is sane, else a new one: it ends up in logs, rows and Kafka headers. */
+export function correlationIdFrom(value: unknown): string {
+  return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value) ? value : randomUUID();
+}
+
+type ServerContext = {
+  /** Set by the graphql-ws path, which has no Fetch Request headers to read. */
+  correlationId?: string;
+};
+
+/** Echoes the correlation id so a client can quote it when reporting a problem. */
+function correlationHeaderPlugin(): Plugin<GraphQLContext> {
+  const ids = new WeakMap<Request, string>();
+  return {
+    onRequest({ request }) {
+      ids.set(request, correlationIdFrom(request.headers.get(CORRELATION_HEADER)));
+    },
+    onResponse({ request, response }) {
+      const id = ids.get(request);
+      if (id) response.headers.set(CORRELATION_HEADER, id);
+    },
+  };
+}
+
+export function createGraphQLServer({
+  app,
+  logger,
+}: {
+  app: AppServices;
+  logger: Logger;
+}): YogaServerInstance<ServerContext, GraphQLContext> {
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: { title: 'petstore-outbox', subscriptionsProtocol: 'WS' },
+    // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
+    maskedErrors: true,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) =>
+        logger.error({ err: args.find((arg) => arg instanceof Error) }, args.map(String).join(' ')),
+    },
+    plugins: [correlationHeaderPlugin()],
+    context: ({ request, correlationId }) => {
+      const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
+      return { correlationId: id, logger: logger.child({ correlationId: id }), app };
+    },
+  });
+}
