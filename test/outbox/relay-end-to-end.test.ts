@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { topicFor } from '../../src/outbox/topics.ts';
+import { collectSubscription, graphql, wsClient } from '../support/graphql-client.ts';
+import { collectMessages } from '../support/kafka-collector.ts';
+import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+type Metrics = {
+  pendingEvents: number;
+  failedEvents: number;
+  processedToday: number;
+  running: boolean;
+  kafkaConnected: boolean;
+  serviceStatus: string;
+  kafkaStatus: string;
+  timestamp: string;
+};
+
+const METRICS = `{ outboxMetrics { pendingEvents failedEvents processedToday running kafkaConnected serviceStatus kafkaStatus timestamp } }`;
+const CREATE_PET = `mutation ($input: CreatePetInput!) { createPet(input: $input) { id name price } }`;
+const EVENT_PUBLISHED = `subscription {
+  eventPublished(aggregateType: "pet") {
+    cursor eventId aggregateType aggregateId aggregateSequence eventType data correlationId topic partition offset publishedAt
+  }
+}`;
+
+let testApp: TestApp;
+
+beforeAll(async () => {
+  testApp = await startTestApp();
+});
+
+afterAll(async () => {
+  await testApp?.stop();
+});
+
+async function metrics(): Promise<Metrics> {
+  const response = await graphql<{ outboxMetrics: Metrics }>(testApp.graphqlUrl, METRICS);
+  if (!response.data) throw new Error(JSON.stringify(response.errors));
+  return response.data.outboxMetrics;
+}
+
+describe('createPet → relay → Kafka → eventPublished', () => {
+  test('publishes exactly one message per event, marks it processed, and tells subscribers', async () => {
+    const topic = topicFor(testApp.config.kafka.topicPrefix, 'pet');
+    const collector = await collectMessages([topic]);
+    const client = wsClient(testApp.wsUrl);
+    const subscription = collectSubscription<{ eventPublished: Record<string, unknown> }>(client, EVENT_PUBLISHED);
+    try {
+      const before = await metrics();
+      expect(before).toMatchObject({ pendingEvents: 0, failedEvents: 0, processedToday: 0, running: true });
+      await waitFor(async () => (await metrics()).kafkaConnected, { what: 'the relay to connect to Kafka' });
+
+      // The relay must not publish while paused, so the pending count can be seen first.
+      testApp.app.relay?.pause();
+      const correlationId = 'e2e-correlation-1';
+      const created = await graphql<{ createPet: { id: string } }>(
+        testApp.graphqlUrl,
+        CREATE_PET,
+        { input: { name: 'Buddy', species: 'dog', price: '1200.00' } },
+        { 'x-correlation-id': correlationId },
+      );
+      expect(created.errors).toBeUndefined();
+      expect(created.headers.get('x-correlation-id')).toBe(correlationId);
+      const petId = created.data?.createPet.id as string;
+      expect((await metrics()).pendingEvents).toBe(1);
+      testApp.app.relay?.resume();
+
+      const message = await waitFor(() => collector.messages.find((m) => m.key === petId), {
+        what: 'the message on Kafka',
+      });
+      const [row] = (
+        await testApp.app.services.prisma.$queryRaw<
+          { id: string; is_processed: boolean; processed_at: Date | null; status: string; kafka_offset: bigint }[]
+        >`SELECT id, is_processed, processed_at, status, kafka_offset FROM outbox_events WHERE aggregate_id = ${petId}`
+      ).map((r) => r);
+      expect(row).toBeDefined();
+      await waitFor(
+        async () =>
+          (
+            await testApp.app.services.prisma.outboxEvent.findUniqueOrThrow({ where: { id: row?.id as string } })
+          ).isProcessed,
+        { what: 'the row to be marked processed' },
+      );
+      const processed = await testApp.app.services.prisma.outboxEvent.findUniqueOrThrow({
+        where: { id: row?.id as string },
+      });
+      expect(processed).toMatchObject({ isProcessed: true, status: 'published' });
+      expect(processed.processedAt).toBeInstanceOf(Date);
+
+      // The message contract: key, headers, JSON value.
+      expect(message.topic).toBe(topic);
+      expect(message.headers).toMatchObject({
+        event_id: processed.id,
+        event_type: 'pet.created',
+        aggregate_type: 'pet',
+        aggregate_sequence: '1',
+        correlation_id: correlationId,
+        'content-type': 'application/json',
+        ce_id: processed.id,
+        ce_specversion: '1.0',
+      });
+      expect(JSON.parse(message.value ?? '')).toMatchObject({
+        schemaVersion: 1,
+        pet: { id: petId, name: 'Buddy', species: 'dog', price: '1200.00' },
+      });
+      expect(String(processed.kafkaOffset)).toBe(message.offset);
+      expect(processed.kafkaPartition).toBe(message.partition);
+
+      // The subscriber heard about it, with where it landed.
+      const delivered = await waitFor(
+        () => subscription.received.find((r) => r.eventPublished.aggregateId === petId),
+        { what: 'eventPublished' },
+      );
+      expect(delivered.eventPublished).toMatchObject({
+        eventId: processed.id,
+        aggregateType: 'pet',
+        aggregateSequence: 1,
+        eventType: 'pet.created',
+        correlationId,
+        topic,
+        partition: message.partition,
+        offset: message.offset,
+      });
+      expect(subscription.errors).toEqual([]);
+
+      // Exactly one message for the event, even after the relay has had time to go round again.
+      await waitFor(async () => (await metrics()).processedToday === 1, { what: 'processedToday = 1' });
+      const after = await metrics();
+      expect(after).toMatchObject({
+        pendingEvents: 0,
+        failedEvents: 0,
+        processedToday: 1,
+        running: true,
+        kafkaConnected: true,
+        serviceStatus: 'running',
+        kafkaStatus: 'connected',
+      });
+      await testApp.app.relay?.runOnce();
+      expect(collector.messages.filter((m) => m.key === petId)).toHaveLength(1);
+    } finally {
+      subscription.stop();
+      await client.dispose();
+      await collector.stop();
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { createPet } from '../../src/modules/pets/pet.service.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+let database: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDatabase({ url: database.url });
+});
+
+afterAll(async () => {
+  await db?.close();
+  await database?.drop();
+});
+
+async function counts() {
+  const { rows } = await db.pool.query<{ pets: number; events: number }>(
+    'SELECT (SELECT count(*) FROM pets)::int AS pets, (SELECT count(*) FROM outbox_events)::int AS events',
+  );
+  return rows[0];
+}
+
+describe('createPet', () => {
+  test('writes the pet and its pet.created outbox row together', async () => {
+    const pet = await createPet(
+      db.prisma,
+      { name: 'Buddy', species: 'dog', breed: 'Golden Retriever', age: 3, price: '1200.00' },
+      { correlationId: 'corr-create-1', topicPrefix: 'petstore' },
+    );
+    const { rows } = await db.pool.query('SELECT * FROM outbox_events WHERE aggregate_id = $1', [pet.id]);
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row).toMatchObject({
+      aggregate_type: 'pet',
+      event_type: 'pet.created',
+      topic: 'petstore.pets',
+      correlation_id: 'corr-create-1',
+      aggregate_sequence: 1,
+      status: 'pending',
+      is_processed: false,
+      retry_count: 0,
+      processed_at: null,
+    });
+    const data = JSON.parse(row.event_data);
+    expect(data).toMatchObject({
+      schemaVersion: 1,
+      pet: { id: pet.id, name: 'Buddy', species: 'dog', breed: 'Golden Retriever', age: 3, price: '1200.00' },
+    });
+  });
+
+  test('a failure after the pet insert leaves neither the pet nor an outbox row', async () => {
+    const before = await counts();
+    await expect(
+      createPet(
+        db.prisma,
+        { name: 'Ghost', species: 'cat', price: '10.00' },
+        {
+          correlationId: 'corr-create-2',
+          topicPrefix: 'petstore',
+          afterPetInsert: async (tx) => {
+            // The pet row exists inside the transaction at this point...
+            expect(await tx.pet.count({ where: { name: 'Ghost' } })).toBe(1);
+            throw new Error('injected failure');
+          },
+        },
+      ),
+    ).rejects.toThrow('injected failure');
+    // ...and is gone with the rollback, with no outbox row.
+    expect(await counts()).toEqual(before);
+    expect(await db.prisma.pet.count({ where: { name: 'Ghost' } })).toBe(0);
+  });
+});

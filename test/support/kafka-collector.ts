@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+
+export type CollectedMessage = {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+};
+
+export const TEST_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+/**
+ * An independent consumer (its own group, from the beginning) that records every message of
+ * some topics: what the tests assert on is what really is on the broker.
+ */
+export async function collectMessages(topics: readonly string[]) {
+  const kafka = new Kafka({ clientId: 'test-collector', brokers: TEST_BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  // Created up front so the consumer can subscribe (kafkajs issues #1563, #1618 on KRaft).
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: 3 })),
+    });
+  }
+  await admin.disconnect();
+  const consumer = kafka.consumer({
+    groupId: `test-${randomBytes(6).toString('hex')}`,
+    maxWaitTimeInMs: 100,
+  });
+  const messages: CollectedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      messages.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+        ),
+      });
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}
