@@ -1,0 +1,36 @@
+/**
+ * npm run db:migrate — creates the database if it is missing and applies prisma/migrations through the
+ * pg driver (src/db/migrate.ts), recording them in _prisma_migrations as `prisma migrate deploy` would.
+ *   DATABASE_URL  defaults to postgresql://postgres@127.0.0.1:5432/petstore
+ * Prints one line per migration applied, or "up to date"; exits 1 with the reason on failure.
+ */
+import { applyMigrations, createDatabaseIfMissing } from '../src/db/migrate.js';
+
+const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/petstore';
+
+/** The database's name and host only: the URL may carry a password. */
+function describeDatabase(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `${url.pathname.replace(/^\//, '')} on ${url.host}`;
+}
+
+async function main(): Promise<number> {
+  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  if (await createDatabaseIfMissing(databaseUrl)) {
+    console.log(`created database ${describeDatabase(databaseUrl)}`);
+  }
+  const { applied } = await applyMigrations({ databaseUrl });
+  if (applied.length === 0) {
+    console.log(`up to date: ${describeDatabase(databaseUrl)}`);
+  }
+  for (const name of applied) console.log(`applied ${name}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`db:migrate: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
