@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 
 /** The server's maintenance database; throwaway test databases are created from it. */
 export const ADMIN_DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-/** Migrated once per test run by test/setup/global-setup.ts; every test database is a copy of it. */
-export const TEMPLATE_DATABASE = 'petstore_test_template';
 
 export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
@@ -32,10 +30,10 @@ export type TestDatabase = { name: string; url: string; drop(): Promise<void> };
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `petstore_test_${randomBytes(5).toString('hex')}`;
+  // Migrated once per test run by test/setup/global-setup.ts.
+  const template = inject('templateDatabase');
   await withAdminClient((client) =>
-    client.query(
-      `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(TEMPLATE_DATABASE)}`,
-    ),
+    client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`),
   );
   return {
     name,
