@@ -1,9 +1,73 @@
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import { GraphQLError, type GraphQLFieldResolver } from 'graphql';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import type { Logger } from '../infra/logger.ts';
 import type { GraphQLContext } from './context.ts';
+
+declare global {
+  export namespace PothosSchemaTypes {
+    interface Plugins<Types extends SchemaTypes> {
+      logUnexpectedErrors: LogUnexpectedErrorsPlugin<Types>;
+    }
+  }
+}
+
+type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['Context'], object>;
+
+/**
+ * yoga masks every error that is not a GraphQLError, so clients see "Unexpected error." and never
+ * SQL or a stack; this plugin keeps those errors from being lost by logging each one with the
+ * request's logger, which carries the correlation id the client got back in `x-correlation-id`.
+ * Listed first, it wraps outermost: errors the errors plugin turns into typed results never reach it.
+ */
+class LogUnexpectedErrorsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapResolve(
+    resolver: Resolver<Types>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types> {
+    return logFailures(resolver, fieldConfig);
+  }
+
+  override wrapSubscribe(
+    subscribe: Resolver<Types> | undefined,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ) {
+    return subscribe && logFailures(subscribe, fieldConfig);
+  }
+}
+
+function logFailures<Types extends SchemaTypes>(
+  resolver: Resolver<Types>,
+  fieldConfig: PothosOutputFieldConfig<Types>,
+): Resolver<Types> {
+  const field = `${fieldConfig.parentType}.${fieldConfig.name}`;
+  const report = (error: unknown, context: unknown) => {
+    if (error instanceof GraphQLError) return;
+    const logger = (context as { logger?: Logger } | null)?.logger;
+    logger?.error({ err: error, field }, 'unexpected error (masked for the client)');
+  };
+  return (parent, args, context, info) => {
+    try {
+      const result = resolver(parent, args, context, info);
+      if (result instanceof Promise) {
+        return result.catch((error: unknown) => {
+          report(error, context);
+          throw error;
+        });
+      }
+      return result;
+    } catch (error) {
+      report(error, context);
+      throw error;
+    }
+  };
+}
+
+SchemaBuilder.registerPlugin('logUnexpectedErrors', LogUnexpectedErrorsPlugin);
 
 /** Plugins, scalars and the context type; the types themselves live beside their domain. */
 export const builder = new SchemaBuilder<{
@@ -16,13 +80,22 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  plugins: [ErrorsPlugin, PrismaPlugin],
+  plugins: ['logUnexpectedErrors', ErrorsPlugin, RelayPlugin, PrismaPlugin],
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.app.prisma,
     dmmf: getDatamodel(),
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
+    defaultConnectionSize: 20,
+    maxConnectionSize: 100,
+  },
+  relay: {
+    // Only connections are used; objects are fetched by their own ids (`pet(id)`, `order(id)`), not a global `node(id)`.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    clientMutationId: 'omit',
+    cursorType: 'String',
   },
   errors: {
     // Only the project's own error classes become typed results; anything else stays masked.

@@ -25,7 +25,7 @@ async function counts() {
 
 describe('createPet', () => {
   test('writes the pet and its pet.created outbox row together', async () => {
-    const pet = await createPet(
+    const { pet } = await createPet(
       db.prisma,
       { name: 'Buddy', species: 'dog', breed: 'Golden Retriever', age: 3, price: '1200.00' },
       { correlationId: 'corr-create-1', topicPrefix: 'petstore' },

@@ -1,35 +1,32 @@
-import type { PrismaClient } from '../../generated/prisma/client.ts';
-import { enqueueOutboxEvent, type TransactionClient } from '../../outbox/enqueue.ts';
-import { petCreated } from './pet.events.ts';
+import { z } from 'zod';
+import { type EventContext, recordEvent } from '../../events/record-event.ts';
+import type { Pet, PrismaClient } from '../../generated/prisma/client.ts';
+import { NotFoundError, parseInput } from '../../graphql/errors.ts';
+import type { EnqueuedEvent, TransactionClient } from '../../outbox/enqueue.ts';
+import {
+  PET_DESCRIPTIVE_FIELDS,
+  PetCreated,
+  type PetDescriptiveField,
+  PetPriceChanged,
+  PetUpdated,
+  petSnapshot,
+} from './pet.events.ts';
+import { CreatePetRules, PetId, Price, UpdatePetRules } from './pet.validation.ts';
 
-export type CreatePetInput = {
-  name: string;
-  species: string;
-  breed?: string | null;
-  age?: number | null;
-  price: string;
-  category?: string | null;
-  description?: string | null;
-  status?: 'available' | 'pending' | 'sold' | null;
-};
+/** A business change and the events its transaction wrote (empty when nothing changed). */
+export type PetChange = { pet: Pet; events: EnqueuedEvent[] };
 
 /**
- * Inserts the pet and its `pet.created` outbox row in one interactive transaction: both or neither.
+ * Validates, then inserts the pet and its `pet.created` outbox row in one interactive transaction:
+ * both or neither. Bad input throws a ValidationError before the transaction starts.
  * `afterPetInsert` exists for tests that prove the "neither" half by failing in between.
  */
 export async function createPet(
   prisma: PrismaClient,
-  input: CreatePetInput,
-  {
-    correlationId,
-    topicPrefix,
-    afterPetInsert,
-  }: {
-    correlationId: string;
-    topicPrefix: string;
-    afterPetInsert?: (tx: TransactionClient) => Promise<void>;
-  },
-) {
+  rawInput: unknown,
+  context: EventContext & { afterPetInsert?: (tx: TransactionClient) => Promise<void> },
+): Promise<PetChange> {
+  const input = parseInput(CreatePetRules, rawInput, ['input']);
   return prisma.$transaction(async (tx) => {
     const pet = await tx.pet.create({
       data: {
@@ -43,18 +40,81 @@ export async function createPet(
         status: input.status ?? 'available',
       },
     });
-    await afterPetInsert?.(tx);
-    await enqueueOutboxEvent(
+    await context.afterPetInsert?.(tx);
+    const event = await recordEvent(tx, PetCreated, pet.id, { pet: petSnapshot(pet) }, context);
+    return { pet, events: [event] };
+  });
+}
+
+/**
+ * Locks the pet's row until the transaction ends, so the "previous" values an event reports are the
+ * ones this change replaced, even when two updates of one pet race.
+ */
+async function lockPet(tx: TransactionClient, id: string): Promise<Pet> {
+  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM pets WHERE id = ${id}::uuid FOR UPDATE`;
+  if (locked.length === 0) throw new NotFoundError('Pet', id);
+  return tx.pet.findUniqueOrThrow({ where: { id } });
+}
+
+const UpdatePetArgs = z.object({ id: PetId, input: UpdatePetRules });
+
+/**
+ * Changes a pet's descriptive fields and writes `pet.updated` listing what changed and what it was.
+ * Values equal to the current ones are no change: when nothing changes, nothing is written.
+ */
+export async function updatePet(
+  prisma: PrismaClient,
+  rawId: unknown,
+  rawInput: unknown,
+  context: EventContext,
+): Promise<PetChange> {
+  const { id, input } = parseInput(UpdatePetArgs, { id: rawId, input: rawInput }, []);
+  return prisma.$transaction(async (tx) => {
+    const current = await lockPet(tx, id);
+    const changes: Partial<Pick<Pet, PetDescriptiveField>> = {};
+    const previous: Partial<Pick<Pet, PetDescriptiveField>> = {};
+    for (const field of PET_DESCRIPTIVE_FIELDS) {
+      const next = input[field];
+      if (next === undefined || next === current[field]) continue;
+      Object.assign(changes, { [field]: next });
+      Object.assign(previous, { [field]: current[field] });
+    }
+    const changedFields = PET_DESCRIPTIVE_FIELDS.filter((field) => field in changes);
+    if (changedFields.length === 0) return { pet: current, events: [] };
+    const pet = await tx.pet.update({ where: { id }, data: changes });
+    const event = await recordEvent(
       tx,
-      {
-        aggregateType: 'pet',
-        aggregateId: pet.id,
-        eventType: 'pet.created',
-        data: petCreated(pet),
-        correlationId,
-      },
-      { topicPrefix },
+      PetUpdated,
+      id,
+      { pet: petSnapshot(pet), changedFields, previous },
+      context,
     );
-    return pet;
+    return { pet, events: [event] };
+  });
+}
+
+const ChangePriceArgs = z.object({ id: PetId, price: Price });
+
+/** Sets a pet's price and writes `pet.price_changed`; the same price again writes nothing. */
+export async function changePetPrice(
+  prisma: PrismaClient,
+  rawId: unknown,
+  rawPrice: unknown,
+  context: EventContext,
+): Promise<PetChange> {
+  const { id, price } = parseInput(ChangePriceArgs, { id: rawId, price: rawPrice }, []);
+  return prisma.$transaction(async (tx) => {
+    const current = await lockPet(tx, id);
+    const previousPrice = current.price.toFixed(2);
+    if (previousPrice === price) return { pet: current, events: [] };
+    const pet = await tx.pet.update({ where: { id }, data: { price } });
+    const event = await recordEvent(
+      tx,
+      PetPriceChanged,
+      id,
+      { pet: petSnapshot(pet), previousPrice },
+      context,
+    );
+    return { pet, events: [event] };
   });
 }
