@@ -5,6 +5,11 @@
  * restart the broker mid-test (data is kept across stop/start, so a restart is a warm boot).
  *
  * Env: KAFKA_VERSION (default DEFAULT_KAFKA_VERSION), KAFKA_HOME_DIR (default <repo>/.kafka), JAVA_HOME.
+ *
+ * Every function takes an optional `BrokerInstance` ({ port, controllerPort, homeDir }) to manage a second,
+ * dedicated broker beside the shared one on 127.0.0.1:9092: e.g. a test that stops its broker mid-test
+ * (test/outbox/broker-outage.test.ts) runs its own on 19092 so other users of 9092 are not disturbed.
+ * A dedicated broker keeps its data and pid file in its own home dir and shares the jars of the default one.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,11 +26,31 @@ export const KAFKA_BROKER = `${KAFKA_HOST}:${KAFKA_PORT}`;
 const CONTROLLER_PORT = 9093;
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
 
+/** Which broker: the shared default (9092/9093, <repo>/.kafka) unless told otherwise. */
+export interface BrokerInstance {
+  port?: number;
+  controllerPort?: number;
+  /** Data dir, logs and pid file; relative to the repo root. Default $KAFKA_HOME_DIR or .kafka. */
+  homeDir?: string;
+}
+
+type ResolvedInstance = { port: number; controllerPort: number; broker: string; homeDir: string | undefined };
+
+function resolveInstance(instance: BrokerInstance = {}): ResolvedInstance {
+  const port = instance.port ?? KAFKA_PORT;
+  return {
+    port,
+    controllerPort: instance.controllerPort ?? CONTROLLER_PORT,
+    broker: `${KAFKA_HOST}:${port}`,
+    homeDir: instance.homeDir,
+  };
+}
+
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const infraDir = path.join(repoRoot, 'infra', 'kafka');
 const execFileAsync = promisify(execFile);
 
-export interface StartKafkaOptions {
+export interface StartKafkaOptions extends BrokerInstance {
   /** Kafka release to run; default $KAFKA_VERSION or DEFAULT_KAFKA_VERSION. */
   version?: string;
   /** Stop our broker (if running) and wipe the data dir before starting. */
@@ -60,12 +85,15 @@ export interface KafkaStatus {
   version?: string;
 }
 
-function kafkaPaths(version: string) {
-  const home = path.resolve(repoRoot, process.env.KAFKA_HOME_DIR ?? '.kafka');
+function kafkaPaths(version: string, instance: ResolvedInstance = resolveInstance()) {
+  const defaultHome = path.resolve(repoRoot, process.env.KAFKA_HOME_DIR ?? '.kafka');
+  const home = instance.homeDir ? path.resolve(repoRoot, instance.homeDir) : defaultHome;
   const data = path.join(home, 'data');
   return {
     home,
-    lib: path.join(home, `lib-${version}`),
+    instance,
+    // Jars are the same for every instance: one download, in the default home.
+    lib: path.join(defaultHome, `lib-${version}`),
     data,
     kraftDir: path.join(data, 'kraft'), // log.dirs: partitions and the metadata log
     props: path.join(data, 'server.properties'),
@@ -96,11 +124,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------------------------------------
 // Probing
 
-/** True when a Kafka broker answers a Metadata request on 127.0.0.1:9092 (ours or anyone's). */
-export async function isKafkaUp(): Promise<boolean> {
+/** True when a Kafka broker answers a Metadata request on 127.0.0.1:9092 or the instance's port (ours or anyone's). */
+export async function isKafkaUp(instance?: BrokerInstance): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'kafka-probe',
-    brokers: [KAFKA_BROKER],
+    brokers: [resolveInstance(instance).broker],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     requestTimeout: 3000,
@@ -123,8 +151,12 @@ export async function isKafkaUp(): Promise<boolean> {
  * and the first FindCoordinator ("group coordinator not available" until __consumer_offsets exists).
  * Absorb them here, silently, so callers get a broker that is ready for the project's clients.
  */
-async function warmUp(): Promise<void> {
-  const kafka = new Kafka({ clientId: 'kafka-warmup', brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
+async function warmUp(instance: ResolvedInstance): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'kafka-warmup',
+    brokers: [instance.broker],
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const admin = kafka.admin();
   try {
@@ -177,13 +209,13 @@ function formattedVersion(p: KafkaPaths): string | undefined {
   }
 }
 
-export async function kafkaStatus(): Promise<KafkaStatus> {
+export async function kafkaStatus(instance?: BrokerInstance): Promise<KafkaStatus> {
   // The data dir is shared by all versions, so any version's paths find the pid file and marker.
-  const p = kafkaPaths(resolveVersion());
+  const p = kafkaPaths(resolveVersion(), resolveInstance(instance));
   const pid = managedPid(p);
   return {
-    up: await isKafkaUp(),
-    broker: KAFKA_BROKER,
+    up: await isKafkaUp(instance),
+    broker: p.instance.broker,
     pid,
     version: pid !== undefined ? formattedVersion(p) : undefined,
   };
@@ -223,12 +255,13 @@ async function ensureJars(version: string, p: KafkaPaths, log: (line: string) =>
 }
 
 function serverProperties(version: string, p: KafkaPaths): string {
+  const { port, controllerPort } = p.instance;
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
-    'controller.quorum.voters': `1@${KAFKA_HOST}:${CONTROLLER_PORT}`,
-    listeners: `PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${CONTROLLER_PORT}`,
-    'advertised.listeners': `PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT}`,
+    'controller.quorum.voters': `1@${KAFKA_HOST}:${controllerPort}`,
+    listeners: `PLAINTEXT://${KAFKA_HOST}:${port},CONTROLLER://${KAFKA_HOST}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${KAFKA_HOST}:${port}`,
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
@@ -371,8 +404,8 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 /** Fail fast with a clear message instead of booting a JVM that dies on "Address already in use". */
-async function assertPortsFree(): Promise<void> {
-  for (const port of [KAFKA_PORT, CONTROLLER_PORT]) {
+async function assertPortsFree(instance: ResolvedInstance): Promise<void> {
+  for (const port of [instance.port, instance.controllerPort]) {
     if (await portInUse(port)) {
       throw new Error(
         `${KAFKA_HOST}:${port} is taken by a process that does not answer as a Kafka broker; ` +
@@ -387,12 +420,13 @@ async function waitUntilReady(
   pid: number,
   child: ChildProcess | undefined,
   timeoutMs: number,
+  instance: ResolvedInstance,
 ): Promise<void> {
   let exitCode: number | null | undefined;
   child?.once('exit', (code, signal) => (exitCode = code ?? (signal ? -1 : null)));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await isKafkaUp()) return;
+    if (await isKafkaUp(instance)) return;
     if (exitCode !== undefined || (child === undefined && !isAlive(pid))) {
       throw new Error(
         `Kafka broker (pid ${pid}) exited during startup${exitCode ? ` with code ${exitCode}` : ''}`,
@@ -405,57 +439,61 @@ async function waitUntilReady(
 }
 
 /**
- * Makes sure a broker answers on 127.0.0.1:9092: a no-op when one already does (ours or anyone's),
- * otherwise fetches jars (first time), formats the data dir (first time) and boots the JVM.
+ * Makes sure a broker answers on 127.0.0.1:9092 (or the instance's port): a no-op when one already does
+ * (ours or anyone's), otherwise fetches jars (first time), formats the data dir (first time) and boots the JVM.
  */
 export async function startKafka(opts: StartKafkaOptions = {}): Promise<StartKafkaResult> {
   const started = Date.now();
   const version = resolveVersion(opts.version);
   const log = opts.log ?? (() => {});
-  const p = kafkaPaths(version);
+  const instance = resolveInstance(opts);
+  const p = kafkaPaths(version, instance);
   const elapsed = () => Date.now() - started;
+  const { broker } = instance;
 
-  if (opts.fresh) await resetKafka();
+  if (opts.fresh) await resetKafka(opts);
 
   let pid = managedPid(p);
   const running = pid !== undefined ? formattedVersion(p) : undefined;
   if (running !== undefined && running !== version) {
     log(`note: the running broker is Kafka ${running}, not ${version}; leaving it as is`);
   }
-  if (await isKafkaUp()) {
+  if (await isKafkaUp(opts)) {
     // Ours or anyone's (e.g. docker-compose's): either way there is nothing to do.
-    return { action: 'already-running', broker: KAFKA_BROKER, version: running, pid, ms: elapsed() };
+    return { action: 'already-running', broker, version: running, pid, ms: elapsed() };
   }
   if (pid !== undefined) {
     // Ours, alive but not answering yet: still booting (a parallel caller started it), so wait for it.
-    await waitUntilReady(pid, undefined, opts.timeoutMs ?? 120_000);
-    await warmUp();
-    return { action: 'already-running', broker: KAFKA_BROKER, version: running, pid, ms: elapsed() };
+    await waitUntilReady(pid, undefined, opts.timeoutMs ?? 120_000, instance);
+    await warmUp(instance);
+    return { action: 'already-running', broker, version: running, pid, ms: elapsed() };
   }
 
-  await assertPortsFree();
+  await assertPortsFree(instance);
   await ensureJars(version, p, log);
   await ensureFormatted(version, p, log);
   const [serverLogFrom, jvmLogFrom] = [fileSize(p.serverLog), fileSize(p.jvmLog)];
   const child = await launch(version, p);
   pid = child.pid;
   try {
-    await waitUntilReady(pid, child, opts.timeoutMs ?? 120_000);
-    await warmUp();
+    await waitUntilReady(pid, child, opts.timeoutMs ?? 120_000, instance);
+    await warmUp(instance);
   } catch (err) {
-    await stopKafka({ timeoutMs: 5000 }).catch(() => {});
+    await stopKafka({ ...opts, timeoutMs: 5000 }).catch(() => {});
     throw new Error(`${(err as Error).message}\n${bootFailureReport(p, serverLogFrom, jvmLogFrom)}`);
   }
-  return { action: 'started', broker: KAFKA_BROKER, version, pid, ms: elapsed() };
+  return { action: 'started', broker, version, pid, ms: elapsed() };
 }
 
 /** SIGTERMs the broker this module started and waits for it to exit (SIGKILL after timeoutMs). Keeps data. */
-export async function stopKafka(opts: { timeoutMs?: number } = {}): Promise<StopKafkaResult> {
+export async function stopKafka(
+  opts: BrokerInstance & { timeoutMs?: number } = {},
+): Promise<StopKafkaResult> {
   const started = Date.now();
-  const p = kafkaPaths(resolveVersion());
+  const p = kafkaPaths(resolveVersion(), resolveInstance(opts));
   const pid = managedPid(p);
   if (pid === undefined) {
-    const action = (await isKafkaUp()) ? 'not-managed' : 'not-running';
+    const action = (await isKafkaUp(opts)) ? 'not-managed' : 'not-running';
     return { action, ms: Date.now() - started };
   }
   let action: StopKafkaResult['action'] = 'stopped';
@@ -482,13 +520,13 @@ async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs: num
 }
 
 export async function restartKafka(opts: StartKafkaOptions = {}): Promise<StartKafkaResult> {
-  await stopKafka();
+  await stopKafka(opts);
   return startKafka(opts);
 }
 
 /** Stops our broker and deletes the data dir (topics, offsets, cluster id); jars stay cached. */
-export async function resetKafka(): Promise<void> {
-  const p = kafkaPaths(resolveVersion());
-  await stopKafka();
+export async function resetKafka(instance?: BrokerInstance): Promise<void> {
+  const p = kafkaPaths(resolveVersion(), resolveInstance(instance));
+  await stopKafka(instance);
   fs.rmSync(p.data, { recursive: true, force: true });
 }

@@ -10,6 +10,8 @@ const connectivityErrorNames = new Set([
   'KafkaJSMetadataNotLoaded',
   'KafkaJSLockTimeout',
   'KafkaJSTimeout',
+  // Thrown by the publisher when connecting or creating topics fails (src/outbox/publish-events.ts).
+  'ProducerConnectError',
 ]);
 
 type ErrorLike = {

@@ -1,4 +1,4 @@
-import { type CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { ensureTopics } from '../infra/kafka.ts';
 import type { ClaimedEvent } from './claimed-event.ts';
 import { toKafkaMessage } from './kafka-message.ts';
@@ -13,9 +13,33 @@ export type EventPublisher = {
 };
 
 /**
+ * Connecting the producer (and creating missing topics) failed: whatever the cause, that is the
+ * broker's state, not the fault of the events about to be sent, so the relay treats it as an outage.
+ */
+export class ProducerConnectError extends Error {
+  constructor(cause: unknown) {
+    super(`could not connect the producer: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'ProducerConnectError';
+  }
+}
+
+/** KAFKA_COMPRESSION's names; gzip is the only codec kafkajs ships without an extra library. */
+export const compressionCodecs = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
+export type CompressionName = keyof typeof compressionCodecs;
+
+/**
  * kafkajs tells which partition each message went to only per batch (base offset per partition),
  * so the partitioner is wrapped to remember each message's partition; messages of one partition
  * are appended in the order given, so offset = base offset + position within the partition.
+ *
+ * After any failed send the producer is thrown away and the next send uses a new one (a new
+ * producer id). kafkajs rewinds its idempotence sequence numbers for every partition of a failed
+ * request, including partitions the broker did append; the next batch of the same size on such a
+ * partition then carries the sequence numbers of the appended one, and the broker acknowledges it
+ * as a duplicate without writing it: silently lost messages (seen with kafkajs 2.2.4 on Kafka 4.4,
+ * test/outbox/refused-batch.test.ts). A fresh producer id starts a fresh sequence.
  */
 export function createEventPublisher({
   kafka,
@@ -32,27 +56,52 @@ export function createEventPublisher({
   topicPartitions: number;
 }): EventPublisher {
   const partitionOf = new WeakMap<Message, number>();
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    // kafkajs keeps per-partition order only with one request in flight (maintainer, kafkajs PR #980).
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: () => {
-      const defaultPartitioner = Partitioners.DefaultPartitioner();
-      return (args) => {
-        const partition = defaultPartitioner(args);
-        partitionOf.set(args.message, partition);
-        return partition;
-      };
-    },
-  });
+  let producer: Producer | null = null;
+  let connected = false;
+
+  function newProducer(): Producer {
+    return kafka.producer({
+      idempotent: true,
+      // kafkajs keeps per-partition order only with one request in flight (maintainer, kafkajs PR #980).
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: () => {
+        const defaultPartitioner = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = defaultPartitioner(args);
+          partitionOf.set(args.message, partition);
+          return partition;
+        };
+      },
+    });
+  }
+
+  async function discardProducer(): Promise<void> {
+    const old = producer;
+    producer = null;
+    connected = false;
+    await old?.disconnect().catch(() => {});
+  }
+
+  async function connectedProducer(): Promise<Producer> {
+    if (producer && connected) return producer;
+    producer ??= newProducer();
+    try {
+      await producer.connect();
+      await ensureTopics(kafka, topics, topicPartitions);
+    } catch (error) {
+      await discardProducer();
+      throw new ProducerConnectError(error);
+    }
+    connected = true;
+    return producer;
+  }
 
   return {
     async connect() {
-      await producer.connect();
-      await ensureTopics(kafka, topics, topicPartitions);
+      await connectedProducer();
     },
-    disconnect: () => producer.disconnect(),
+    disconnect: discardProducer,
     async publish(events) {
       if (events.length === 0) return [];
       const messagesByTopic = new Map<string, { event: ClaimedEvent; message: Message }[]>();
@@ -61,14 +110,21 @@ export function createEventPublisher({
         list.push({ event, message: toKafkaMessage(event, source) });
         messagesByTopic.set(event.topic, list);
       }
-      const metadata = await producer.sendBatch({
-        acks: -1,
-        compression,
-        topicMessages: [...messagesByTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map(({ message }) => message),
-        })),
-      });
+      const current = await connectedProducer();
+      let metadata: Awaited<ReturnType<Producer['sendBatch']>>;
+      try {
+        metadata = await current.sendBatch({
+          acks: -1,
+          compression,
+          topicMessages: [...messagesByTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map(({ message }) => message),
+          })),
+        });
+      } catch (error) {
+        await discardProducer();
+        throw error;
+      }
       const baseOffset = new Map(
         metadata.map((entry) => [`${entry.topicName}:${entry.partition}`, BigInt(entry.baseOffset ?? '0')]),
       );

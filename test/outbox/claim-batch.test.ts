@@ -1,0 +1,114 @@
+/**
+ * The claim on its own (no Kafka): what it takes and what it must never take. It only ever claims
+ * an aggregate's first unpublished events, as a prefix; a backlog concentrated on a few aggregates
+ * fills the batch from their depth; and heads hidden behind a window of old rows nobody can take
+ * (events parked behind a dead letter) are still found.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { type BatchClaimer, createBatchClaimer } from '../../src/outbox/claim-batch.ts';
+import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+let database: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDatabase({ url: database.url });
+});
+
+afterAll(async () => {
+  await db?.close();
+  await database?.drop();
+});
+
+beforeEach(async () => {
+  await db.pool.query('DELETE FROM outbox_events');
+});
+
+/** `count` events of one aggregate, created `minutesAgo` (in sequence order), the first one possibly failed. */
+async function seed(aggregateId: string, count: number, { minutesAgo = 0, failedHead = false } = {}) {
+  await db.pool.query(
+    `INSERT INTO outbox_events (aggregate_id, aggregate_type, event_type, event_data, topic, aggregate_sequence,
+                                status, retry_count, created_at)
+     SELECT $1, 'pet', 'pet.test', '{}', 'test.pets', n,
+            CASE WHEN $3 AND n = 1 THEN 'failed' ELSE 'pending' END::outbox_status,
+            CASE WHEN $3 AND n = 1 THEN 5 ELSE 0 END,
+            now() - make_interval(mins => $4) + n * interval '1 ms'
+     FROM generate_series(1, $2) AS n`,
+    [aggregateId, count, failedHead, minutesAgo],
+  );
+}
+
+/** What a relay does after Kafka acknowledged: mark the claimed events published. */
+async function publish(events: readonly ClaimedEvent[]) {
+  await db.pool.query(
+    `UPDATE outbox_events SET status = 'published', is_processed = true, processed_at = now(),
+            locked_by = NULL, locked_until = NULL WHERE id = ANY($1::uuid[])`,
+    [events.map((event) => event.id)],
+  );
+}
+
+function claimer(relayId: string, batchSize: number): BatchClaimer {
+  return createBatchClaimer({ pool: db.pool, relayId, batchSize, leaseMs: 30_000 });
+}
+
+function summary(events: readonly ClaimedEvent[]): Record<string, number[]> {
+  const result: Record<string, number[]> = {};
+  for (const event of events) {
+    const list = result[event.aggregateId] ?? [];
+    list.push(event.aggregateSequence);
+    result[event.aggregateId] = list;
+  }
+  return result;
+}
+
+describe('createBatchClaimer', () => {
+  test('fills a batch from the depth of a few aggregates, round-robin, and leaves nothing for a second relay', async () => {
+    await seed('pet-a', 50);
+    await seed('pet-b', 50);
+    const claimed = await claimer('relay-1', 10).claim();
+    expect(summary(claimed)).toEqual({ 'pet-a': [1, 2, 3, 4, 5], 'pet-b': [1, 2, 3, 4, 5] });
+    // Both aggregates are leased by relay-1: relay-2 finds nothing, however deep the backlog behind them.
+    expect(await claimer('relay-2', 10).claim()).toEqual([]);
+  });
+
+  test('finds heads hidden behind a window clogged with events parked behind a dead letter', async () => {
+    await seed('pet-dead', 200, { minutesAgo: 60, failedHead: true });
+    await seed('pet-fresh-1', 2);
+    await seed('pet-fresh-2', 1);
+    const claimed = await claimer('relay-1', 5).claim();
+    expect(summary(claimed)).toEqual({ 'pet-fresh-1': [1, 2], 'pet-fresh-2': [1] });
+  });
+
+  test("several relays draining together only ever claim each aggregate's next events, in order", async () => {
+    for (let i = 0; i < 12; i += 1) await seed(`pet-${i}`, 5 + i * 3, { minutesAgo: i % 3 });
+    await seed('pet-dead', 30, { minutesAgo: 90, failedHead: true });
+    const relays = [claimer('relay-1', 7), claimer('relay-2', 7), claimer('relay-3', 7)];
+    const publishedThrough = new Map<string, number>();
+    let rounds = 0;
+    for (;;) {
+      // Each relay claims while the others still hold theirs, then all publish.
+      const batches = [];
+      for (const relay of relays) batches.push(await relay.claim());
+      const all = batches.flat();
+      if (all.length === 0) break;
+      expect(new Set(all.map((event) => event.id)).size).toBe(all.length);
+      for (const [aggregateId, sequences] of Object.entries(summary(all))) {
+        const from = (publishedThrough.get(aggregateId) ?? 0) + 1;
+        expect(sequences).toEqual(Array.from({ length: sequences.length }, (_, i) => from + i));
+        publishedThrough.set(aggregateId, from + sequences.length - 1);
+      }
+      for (const batch of batches) await publish(batch);
+      rounds += 1;
+      expect(rounds).toBeLessThan(100);
+    }
+    for (let i = 0; i < 12; i += 1) expect(publishedThrough.get(`pet-${i}`)).toBe(5 + i * 3);
+    expect(publishedThrough.has('pet-dead')).toBe(false);
+    const { rows } = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = 'pet-dead' AND status = 'pending'",
+    );
+    expect(rows[0]?.n).toBe(29);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * Requirement 1 and 2: three relay instances at once, two in this process and one standalone child
+ * process (`npm run relay`), 50 aggregates, 3,000 events written concurrently while they run. Kafka
+ * (read by an independent consumer) must hold every event exactly once, each aggregate's events in
+ * strictly increasing sequence, and the work must have been shared.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { allTopics } from '../../src/outbox/topics.ts';
+import { collectMessages } from '../support/kafka-collector.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { waitFor } from '../support/wait-for.ts';
+import {
+  type ChildRelay,
+  DEFAULT_BROKERS,
+  duplicateIds,
+  enqueueEvents,
+  type InProcessRelay,
+  outOfOrder,
+  petEvents,
+  randomPrefix,
+  readTopics,
+  sequencesByAggregate,
+  spawnRelay,
+  startInProcessRelay,
+} from './relay-harness.ts';
+
+const AGGREGATES = 50;
+const EVENTS = 3000;
+
+let database: TestDatabase;
+let db: Database;
+const relays: InProcessRelay[] = [];
+let child: ChildRelay | undefined;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDatabase({ url: database.url });
+});
+
+afterAll(async () => {
+  await child?.stop();
+  for (const relay of relays) await relay.stop();
+  await db?.close();
+  await database?.drop();
+});
+
+describe('three relays, 50 aggregates, 3,000 events', () => {
+  test('none lost, none duplicated, every aggregate strictly in sequence on Kafka, work shared', async () => {
+    const topicPrefix = randomPrefix('multi');
+    const topics = allTopics(topicPrefix);
+    const collector = await collectMessages(topics);
+    const env = {
+      DATABASE_URL: database.url,
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      // Small batches, so the instances really interleave on the same aggregates.
+      OUTBOX_BATCH_SIZE: '40',
+      OUTBOX_HEARTBEAT_INTERVAL: '0.5',
+    };
+    const publishedBy = new Map<string, number>();
+    for (const name of ['in-process-a', 'in-process-b']) {
+      const relay = startInProcessRelay(env, {
+        relayId: `${topicPrefix}-${name}`,
+        observer: {
+          onPublished: (publications) =>
+            publishedBy.set(name, (publishedBy.get(name) ?? 0) + publications.length),
+        },
+      });
+      relays.push(relay);
+      await relay.started;
+    }
+    child = spawnRelay(env);
+    const childRelayId = await child.ready;
+
+    try {
+      const events = petEvents(EVENTS, AGGREGATES);
+      // Several writers at once, transactions of 1 to 3 events: commit order decides the sequence.
+      await enqueueEvents(db, topicPrefix, events, { perTransaction: 3, concurrency: 6 });
+
+      await waitFor(
+        async () => {
+          const { rows } = await db.pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM outbox_events WHERE status = 'published'",
+          );
+          return rows[0]?.n === EVENTS;
+        },
+        { timeoutMs: 120_000, what: 'every event to be marked published' },
+      );
+      await waitFor(() => collector.messages.length >= EVENTS, {
+        timeoutMs: 60_000,
+        what: 'the collector to see every message',
+      });
+
+      // Everything on the broker, read to its end by a second independent consumer.
+      const onKafka = await readTopics(DEFAULT_BROKERS, topics);
+      for (const messages of [collector.messages, onKafka]) {
+        expect(messages).toHaveLength(EVENTS);
+        expect(duplicateIds(messages)).toEqual([]);
+        expect(outOfOrder(messages)).toEqual([]);
+      }
+      const { rows: ids } = await db.pool.query<{ id: string }>('SELECT id FROM outbox_events');
+      expect(new Set(onKafka.map((m) => m.headers.event_id))).toEqual(new Set(ids.map((row) => row.id)));
+
+      // The message contract (requirement 9) on every message: key = aggregate id, metadata and CloudEvents headers.
+      for (const message of onKafka) {
+        expect(message.key).toBe(message.headers.aggregate_id);
+        expect(Object.keys(message.headers)).toEqual(
+          expect.arrayContaining([
+            'event_id',
+            'event_type',
+            'aggregate_type',
+            'aggregate_sequence',
+            'content-type',
+            'ce_id',
+            'ce_type',
+            'ce_source',
+            'ce_specversion',
+            'ce_time',
+          ]),
+        );
+        expect(message.headers.ce_id).toBe(message.headers.event_id);
+        expect(message.headers.ce_specversion).toBe('1.0');
+        expect(JSON.parse(message.value ?? '')).toHaveProperty('n');
+      }
+
+      // Each aggregate: 1, 2, ..., 60 exactly, one partition.
+      const sequences = sequencesByAggregate(onKafka);
+      expect(sequences.size).toBe(AGGREGATES);
+      for (const sequence of sequences.values()) {
+        expect(sequence).toEqual(Array.from({ length: EVENTS / AGGREGATES }, (_, i) => i + 1));
+      }
+      const partitionsPerKey = new Map<string, Set<number>>();
+      for (const message of onKafka) {
+        const set = partitionsPerKey.get(message.key ?? '') ?? new Set<number>();
+        set.add(message.partition);
+        partitionsPerKey.set(message.key ?? '', set);
+      }
+      expect([...partitionsPerKey.values()].every((set) => set.size === 1)).toBe(true);
+
+      // The three instances shared the work: both in-process relays and the child published some.
+      const inProcess = [...publishedBy.values()].reduce((a, b) => a + b, 0);
+      expect(publishedBy.get('in-process-a') ?? 0).toBeGreaterThan(0);
+      expect(publishedBy.get('in-process-b') ?? 0).toBeGreaterThan(0);
+      expect(EVENTS - inProcess).toBeGreaterThan(0);
+      console.info(
+        `[multi-relay] published by in-process-a ${publishedBy.get('in-process-a')}, ` +
+          `in-process-b ${publishedBy.get('in-process-b')}, child process ${EVENTS - inProcess}`,
+      );
+
+      // All three heartbeat in outbox_relay_instances.
+      const { rows: instances } = await db.pool.query<{ relay_id: string; mode: string; fresh: boolean }>(
+        `SELECT relay_id, mode, heartbeat_at > now() - interval '5 seconds' AND stopped_at IS NULL AS fresh
+         FROM outbox_relay_instances ORDER BY relay_id`,
+      );
+      expect(instances).toEqual(
+        expect.arrayContaining([
+          { relay_id: `${topicPrefix}-in-process-a`, mode: 'embedded', fresh: true },
+          { relay_id: `${topicPrefix}-in-process-b`, mode: 'embedded', fresh: true },
+          { relay_id: childRelayId, mode: 'standalone', fresh: true },
+        ]),
+      );
+    } finally {
+      await collector.stop();
+    }
+
+    // A clean stop (SIGTERM for the child) records stopped_at.
+    expect(await child.stop()).toBe(0);
+    const { rows: stopped } = await db.pool.query<{ stopped: boolean }>(
+      'SELECT stopped_at IS NOT NULL AS stopped FROM outbox_relay_instances WHERE relay_id = $1',
+      [childRelayId],
+    );
+    expect(stopped).toEqual([{ stopped: true }]);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Requirement 10 and the crash half of requirement 2: a standalone relay process is SIGKILLed in the
+ * worst place, after Kafka acknowledged its batch and before the rows were marked published (the
+ * test holds the lock the mark takes, so the moment is certain rather than lucky). A restarted relay
+ * takes the batch over once the lease has run out: nothing is lost, the only duplicates are that
+ * batch's events (same event ids), and the consumer-side inbox applies each event exactly once.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { countEventOnce } from '../../examples/count-event-once.ts';
+import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { PUBLICATION_ORDER_LOCK } from '../../src/outbox/mark-published.ts';
+import { allTopics } from '../../src/outbox/topics.ts';
+import { collectMessages } from '../support/kafka-collector.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { waitFor } from '../support/wait-for.ts';
+import {
+  type ChildRelay,
+  DEFAULT_BROKERS,
+  duplicateIds,
+  enqueueEvents,
+  petEvents,
+  randomPrefix,
+  readTopics,
+  sequencesByAggregate,
+  spawnRelay,
+} from './relay-harness.ts';
+
+const EVENTS = 1200;
+const AGGREGATES = 20;
+const BATCH = 150;
+
+let database: TestDatabase;
+let db: Database;
+const children: ChildRelay[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDatabase({ url: database.url });
+});
+
+afterAll(async () => {
+  for (const child of children) await child.stop();
+  await db?.close();
+  await database?.drop();
+});
+
+async function countWhere(condition: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM outbox_events WHERE ${condition}`,
+    params,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+describe('a relay process killed between the broker acknowledgement and the mark', () => {
+  test('loses nothing; its batch is published again, and the inbox absorbs the duplicates', async () => {
+    const topicPrefix = randomPrefix('crash');
+    const topics = allTopics(topicPrefix);
+    const collector = await collectMessages(topics);
+    const env = {
+      DATABASE_URL: database.url,
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      OUTBOX_BATCH_SIZE: String(BATCH),
+      OUTBOX_LEASE_TIMEOUT: '2',
+    };
+    await enqueueEvents(db, topicPrefix, petEvents(EVENTS, AGGREGATES), { perTransaction: 10 });
+
+    // Hold the lock every mark takes: the relay can publish its first batch but not mark it.
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    await blocker.query('SELECT pg_advisory_lock($1)', [PUBLICATION_ORDER_LOCK]);
+
+    try {
+      const doomed = spawnRelay(env);
+      children.push(doomed);
+      const doomedId = await doomed.ready;
+      await waitFor(() => collector.messages.length === BATCH, {
+        what: 'the first batch acknowledged by Kafka',
+      });
+      expect(await countWhere("status = 'published'")).toBe(0);
+      const claimed = await db.pool.query<{ id: string }>(
+        "SELECT id FROM outbox_events WHERE locked_by = $1 AND status = 'pending'",
+        [doomedId],
+      );
+      const batch = new Set(claimed.rows.map((row) => row.id));
+      expect(batch).toEqual(new Set(collector.messages.map((m) => m.headers.event_id)));
+
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      await blocker.query('SELECT pg_advisory_unlock($1)', [PUBLICATION_ORDER_LOCK]);
+
+      const restarted = spawnRelay(env);
+      children.push(restarted);
+      await restarted.ready;
+      await waitFor(async () => (await countWhere("status = 'published'")) === EVENTS, {
+        timeoutMs: 60_000,
+        what: 'the restarted relay to publish everything',
+      });
+      await waitFor(() => collector.messages.length >= EVENTS + BATCH, { what: 'the collector to catch up' });
+
+      const onKafka = await readTopics(DEFAULT_BROKERS, topics);
+      // Nothing lost: every outbox event is on Kafka.
+      const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM outbox_events');
+      expect(new Set(onKafka.map((m) => m.headers.event_id))).toEqual(new Set(rows.map((row) => row.id)));
+      // The only duplicates are the killed batch, each exactly twice, with the same event id.
+      expect(onKafka).toHaveLength(EVENTS + BATCH);
+      expect(new Set(duplicateIds(onKafka))).toEqual(batch);
+      // Per aggregate, the repetition replays a prefix; the first occurrences are strictly in order.
+      for (const sequence of sequencesByAggregate(onKafka).values()) {
+        const firstSeen = [...new Set(sequence)];
+        expect(firstSeen).toEqual(Array.from({ length: EVENTS / AGGREGATES }, (_, i) => i + 1));
+      }
+
+      // The killed instance went stale without a stop; its successor heartbeats.
+      const { rows: instances } = await db.pool.query<{ relay_id: string; stopped: boolean }>(
+        'SELECT relay_id, stopped_at IS NOT NULL AS stopped FROM outbox_relay_instances WHERE relay_id = $1',
+        [doomedId],
+      );
+      expect(instances).toEqual([{ relay_id: doomedId, stopped: false }]);
+
+      // A consumer using the inbox applies every event once, duplicates included in what it receives.
+      let applied = 0;
+      let skipped = 0;
+      for (const message of onKafka) {
+        const outcome = await countEventOnce(db.prisma, 'crash-test', {
+          eventId: message.headers.event_id as string,
+          eventType: message.headers.event_type as string,
+        });
+        if (outcome) applied += 1;
+        else skipped += 1;
+      }
+      expect({ applied, skipped }).toEqual({ applied: EVENTS, skipped: BATCH });
+      const { rows: counts } = await db.pool.query<{ applied: number }>(
+        "SELECT applied FROM demo_event_counts WHERE consumer = 'crash-test'",
+      );
+      expect(counts).toEqual([{ applied: EVENTS }]);
+    } finally {
+      await blocker.end();
+      await collector.stop();
+    }
+  });
+});

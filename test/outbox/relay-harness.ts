@@ -1,0 +1,291 @@
+/**
+ * Helpers for the relay tests: relays in this process (createRelay, as the server wires it) and in
+ * child processes (`node --import tsx src/relay-main.ts`, as `npm run relay` runs it), events written
+ * through the real enqueue path, and Kafka read by independent consumers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { type Config, loadConfig } from '../../src/config/env.ts';
+import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { createKafka } from '../../src/infra/kafka.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
+import {
+  compressionCodecs,
+  createEventPublisher,
+  type EventPublisher,
+} from '../../src/outbox/publish-events.ts';
+import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay.ts';
+import { type AggregateType, allTopics } from '../../src/outbox/topics.ts';
+import type { CollectedMessage } from '../support/kafka-collector.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+export function testConfig(env: Record<string, string>): Config {
+  return loadConfig({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    KAFKA_BROKERS: DEFAULT_BROKERS,
+    OUTBOX_POLLING_INTERVAL: '0.2',
+    ...env,
+  });
+}
+
+export type InProcessRelay = {
+  relay: Relay;
+  publisher: EventPublisher;
+  db: Database;
+  /** Resolves once the relay has started (connected, listening, heartbeating). */
+  started: Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** A relay wired as src/app.ts and src/relay-main.ts wire it, with its own pool and producer. */
+export function startInProcessRelay(
+  env: Record<string, string>,
+  { observer, relayId }: { observer?: RelayObserver; relayId?: string } = {},
+): InProcessRelay {
+  const config = testConfig(env);
+  const logger = createLogger(config);
+  const db = createDatabase({ url: config.database.url, maxConnections: 4 });
+  const publisher = createEventPublisher({
+    kafka: createKafka({ config, logger }),
+    source: '/petstore-outbox-test',
+    compression: compressionCodecs[config.kafka.compression],
+    topics: allTopics(config.kafka.topicPrefix),
+    topicPartitions: config.kafka.topicPartitions,
+  });
+  const relay = createRelay({ pool: db.pool, publisher, config, logger, observer, relayId });
+  return {
+    relay,
+    publisher,
+    db,
+    started: relay.start(),
+    async stop() {
+      await relay.stop();
+      await publisher.disconnect();
+      await db.close();
+    },
+  };
+}
+
+export type ChildRelay = {
+  child: ChildProcess;
+  /** Resolves with the relay id once the child logged that it runs. */
+  ready: Promise<string>;
+  exited: Promise<number | null>;
+  output: string[];
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>;
+};
+
+/** `npm run relay` as a child process: the standalone relay, with its own process and producer. */
+export function spawnRelay(env: Record<string, string>): ChildRelay {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay-main.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      KAFKA_BROKERS: DEFAULT_BROKERS,
+      OUTBOX_POLLING_INTERVAL: '0.2',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  let resolveReady: (relayId: string) => void = () => {};
+  let rejectReady: (error: Error) => void = () => {};
+  const ready = new Promise<string>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      output.push(line);
+      if (line.includes('standalone relay running')) {
+        resolveReady((JSON.parse(line) as { relayId: string }).relayId);
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  void exited.then((code) =>
+    rejectReady(new Error(`relay child exited (${code}) before it ran:\n${output.join('\n')}`)),
+  );
+  return {
+    child,
+    ready,
+    exited,
+    output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export type TestEvent = {
+  aggregateType: AggregateType;
+  aggregateId: string;
+  eventType: string;
+  data: unknown;
+};
+
+/**
+ * Writes events through the real enqueue path, `perTransaction` per transaction, `concurrency`
+ * transactions at a time. Within a transaction the events are enqueued in aggregate order (stable, so
+ * one aggregate's events keep theirs): taking sequence-row locks in one global order is what keeps
+ * concurrent multi-aggregate transactions from deadlocking, in tests as in business code.
+ */
+export async function enqueueEvents(
+  db: Pick<Database, 'prisma'>,
+  topicPrefix: string,
+  events: readonly TestEvent[],
+  { perTransaction = 1, concurrency = 4 }: { perTransaction?: number; concurrency?: number } = {},
+): Promise<void> {
+  const chunks: TestEvent[][] = [];
+  for (let i = 0; i < events.length; i += perTransaction) chunks.push(events.slice(i, i + perTransaction));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = [...(chunks[next++] as TestEvent[])].sort((a, b) =>
+        a.aggregateId < b.aggregateId ? -1 : a.aggregateId > b.aggregateId ? 1 : 0,
+      );
+      await db.prisma.$transaction(async (tx) => {
+        for (const event of chunk) {
+          await enqueueOutboxEvent(tx, { ...event, correlationId: null }, { topicPrefix });
+        }
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** `count` events spread round-robin over `aggregates` pet aggregates, in the order they are numbered. */
+export function petEvents(
+  count: number,
+  aggregates: number,
+  tag = randomBytes(3).toString('hex'),
+): TestEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    aggregateType: 'pet' as const,
+    aggregateId: `pet-${tag}-${i % aggregates}`,
+    eventType: 'pet.test_event',
+    data: { n: i },
+  }));
+}
+
+/**
+ * Reads every message of some topics, from the beginning up to the offsets that were the end when
+ * called, with a consumer group of its own: what the relay really put on the broker.
+ */
+export async function readTopics(brokers: string, topics: readonly string[]): Promise<CollectedMessage[]> {
+  const kafka = new Kafka({
+    clientId: 'test-reader',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const remaining = new Map<string, bigint>();
+  for (const topic of topics) {
+    for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(high) > 0n) remaining.set(`${topic}:${partition}`, BigInt(high));
+    }
+  }
+  await admin.disconnect();
+  const messages: CollectedMessage[] = [];
+  if (remaining.size === 0) return messages;
+  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      const key = `${topic}:${partition}`;
+      const high = remaining.get(key);
+      if (high === undefined || BigInt(message.offset) >= high) return;
+      messages.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([n, v]) => [n, String(v)])),
+      });
+      if (BigInt(message.offset) + 1n >= high) {
+        remaining.delete(key);
+        if (remaining.size === 0) done();
+      }
+    },
+  });
+  try {
+    await Promise.race([
+      finished,
+      waitFor(() => remaining.size === 0, { timeoutMs: 60_000, what: 'reading the topics to their end' }),
+    ]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/**
+ * The per-aggregate order as Kafka holds it: for each key, the aggregate sequences in offset order
+ * (one aggregate is one key is one partition, so offset order is the order consumers see).
+ */
+export function sequencesByAggregate(messages: readonly CollectedMessage[]): Map<string, number[]> {
+  const sorted = [...messages].sort((a, b) =>
+    a.topic !== b.topic
+      ? a.topic.localeCompare(b.topic)
+      : a.partition !== b.partition
+        ? a.partition - b.partition
+        : Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
+  const result = new Map<string, number[]>();
+  for (const message of sorted) {
+    const key = `${message.headers.aggregate_type}/${message.key}`;
+    const list = result.get(key) ?? [];
+    list.push(Number(message.headers.aggregate_sequence));
+    result.set(key, list);
+  }
+  return result;
+}
+
+/** Aggregates whose sequences on Kafka are not strictly increasing (duplicates or overtaking). */
+export function outOfOrder(messages: readonly CollectedMessage[]): string[] {
+  const problems: string[] = [];
+  for (const [aggregate, sequence] of sequencesByAggregate(messages)) {
+    for (let i = 1; i < sequence.length; i += 1) {
+      if ((sequence[i] as number) <= (sequence[i - 1] as number)) {
+        problems.push(`${aggregate}: ${sequence.join(',')}`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
+/** Event ids that appear more than once. */
+export function duplicateIds(messages: readonly CollectedMessage[]): string[] {
+  const seen = new Map<string, number>();
+  for (const message of messages) {
+    const id = message.headers.event_id as string;
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
+}
+
+export function randomPrefix(tag: string): string {
+  return `test-${tag}-${randomBytes(4).toString('hex')}`;
+}
