@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { schema } from './schema.ts';
@@ -31,17 +31,35 @@ function correlationHeaderPlugin(): Plugin<GraphQLContext> {
   };
 }
 
+/**
+ * GraphiQL with its scripts inlined (about 9 MB) instead of yoga's default page, which loads them from
+ * a CDN: it then works without internet access (and in the browser tests). Rendered once per server,
+ * and the renderer is imported on first use only: it weighs some 80 MB of memory, which a server
+ * nobody opens GraphiQL on should not carry.
+ */
+function offlineGraphiQL(): (options: GraphiQLOptions) => Promise<string> {
+  let html: Promise<string> | null = null;
+  return (options) => {
+    html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
+    return html;
+  };
+}
+
 export function createGraphQLServer({
   app,
   logger,
+  plugins = [],
 }: {
   app: AppServices;
   logger: Logger;
+  /** Extra envelop plugins (e.g. metrics), run on HTTP, SSE and graphql-ws alike. */
+  plugins?: Plugin<GraphQLContext>[];
 }): YogaServerInstance<ServerContext, GraphQLContext> {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'petstore-outbox', subscriptionsProtocol: 'WS' },
+    renderGraphiQL: offlineGraphiQL(),
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
     maskedErrors: true,
     logging: {
@@ -51,7 +69,7 @@ export function createGraphQLServer({
       error: (...args) =>
         logger.error({ err: args.find((arg) => arg instanceof Error) }, args.map(String).join(' ')),
     },
-    plugins: [correlationHeaderPlugin()],
+    plugins: [correlationHeaderPlugin(), ...plugins],
     context: ({ request, correlationId }) => {
       const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
       return { correlationId: id, logger: logger.child({ correlationId: id }), app };

@@ -1,14 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom } from '../graphql/yoga.ts';
-
-export type HealthCheck = () => Promise<{ status: 'ok' | 'error'; [detail: string]: unknown }>;
+import type { Readiness } from './readiness.ts';
+import { createStaticFiles } from './static-files.ts';
 
 export type HttpServer = {
   start(port: number, host: string): Promise<{ port: number; url: string }>;
@@ -21,29 +22,80 @@ type RootValue = {
   subscribe(args: ExecutionArgs): OperationResult;
 };
 
-/** One HTTP server: /graphql (HTTP, SSE and graphql-ws on the same path), /health. */
+/** The dashboard page and its two files (public/). */
+const DASHBOARD_ROUTES = {
+  '/': 'index.html',
+  '/dashboard.js': 'dashboard.js',
+  '/dashboard.css': 'dashboard.css',
+};
+
+/** The page loads only its own files and talks only to this server. */
+const DASHBOARD_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * One HTTP server: /graphql (HTTP, SSE and graphql-ws on the same path), the dashboard page at /,
+ * /metrics (Prometheus), /health (liveness: the process answers; no dependency is asked, so a
+ * database outage never gets the process restarted) and /ready (readiness, with per-check detail).
+ */
 export function createHttpServer({
   yoga,
-  health,
+  readiness,
+  registry,
 }: {
   yoga: YogaServerInstance<{ correlationId?: string }, GraphQLContext>;
-  health: HealthCheck;
+  readiness: () => Promise<Readiness>;
+  registry: Registry;
 }): HttpServer {
   const sockets = new Set<Socket>();
+  const startedAt = Date.now();
+  const staticFile = createStaticFiles(DASHBOARD_ROUTES);
+  /** Sockets carrying SSE subscriptions: they never finish by themselves, so stop() ends them first. */
+  const streamSockets = new Set<Socket>();
   const server: Server = createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/health') {
-      const body = await health().catch((error: Error) => ({
-        status: 'error' as const,
-        error: error.message,
-      }));
-      res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-      return;
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.headers.accept?.includes('text/event-stream')) {
+      const socket = req.socket;
+      streamSockets.add(socket);
+      res.on('close', () => streamSockets.delete(socket));
     }
-    if (path === '/') {
-      res.writeHead(302, { location: '/graphql' });
-      res.end();
+    try {
+      if (path === '/health') {
+        sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
+        return;
+      }
+      if (path === '/ready') {
+        const body = await readiness();
+        sendJson(res, body.status === 'ready' ? 200 : 503, body);
+        return;
+      }
+      if (path === '/metrics') {
+        const text = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+        res.end(text);
+        return;
+      }
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const file = await staticFile(path);
+        if (file) {
+          res.writeHead(200, { 'content-type': file.contentType, ...DASHBOARD_HEADERS });
+          res.end(req.method === 'HEAD' ? undefined : file.body);
+          return;
+        }
+      }
+    } catch (error) {
+      sendJson(res, 500, { status: 'error', error: (error as Error).message });
       return;
     }
     yoga.handle(req, res);
@@ -103,6 +155,7 @@ export function createHttpServer({
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      for (const socket of streamSockets) socket.destroy();
       // Requests in flight get a moment to finish; then whatever is left is cut.
       const timeout = setTimeout(() => {
         for (const socket of sockets) socket.destroy();

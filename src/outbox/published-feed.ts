@@ -7,6 +7,8 @@ import { matchesFilter, type PublishedEvent, type PublishedEventFilter } from '.
 import { latestPublishedSeq, readPublishedAfter } from './read-published.ts';
 
 const PAGE_SIZE = 500;
+/** A subscriber further behind than this stops being fed from memory and reads its way back from the table. */
+const MAX_QUEUED_PER_SUBSCRIBER = 5000;
 
 export type PublishedFeed = {
   start(): Promise<void>;
@@ -25,21 +27,30 @@ const isAfter = (cursor: string, than: string) => BigInt(cursor) > BigInt(than);
  * Mirrors what the relays mark published, read from the outbox table: `outbox_published`
  * notifications say when to look, and a poll covers lost notifications. One reader per
  * process serves every subscriber.
+ *
+ * Why no event is missed: relays number their marks (`published_seq`) under a lock held until
+ * commit, so reading "everything after the last number seen" never skips a late commit. Each
+ * subscriber keeps its own cursor: it queues the shared reader's pages from the moment it
+ * subscribes, reads the table itself when it starts behind (`after`) or falls too far behind (a
+ * slow client), then drains its queue, dropping whatever its cursor has already passed.
  */
 export function createPublishedFeed({
   pool,
   databaseUrl,
   logger,
   pollIntervalMs,
+  maxQueuedPerSubscriber = MAX_QUEUED_PER_SUBSCRIBER,
 }: {
   pool: pg.Pool;
   databaseUrl: string;
   logger: Logger;
   pollIntervalMs: number;
+  maxQueuedPerSubscriber?: number;
 }): PublishedFeed {
   const log = logger.child({ component: 'published-feed' });
   const subscribers = new Set<(events: PublishedEvent[]) => void>();
-  let lastSeq = '0';
+  /** The last number the shared reader has handed out; null until the database has been reached once. */
+  let lastSeq: string | null = null;
   let reading: Promise<void> | null = null;
   let readAgain = false;
   let pollTimer: NodeJS.Timeout | null = null;
@@ -62,6 +73,8 @@ export function createPublishedFeed({
       do {
         readAgain = false;
         try {
+          // "From now on" starts where the table is when the database is first reached.
+          lastSeq ??= await latestPublishedSeq(pool);
           for (;;) {
             const page = await readPublishedAfter(pool, lastSeq, PAGE_SIZE);
             const last = page.at(-1);
@@ -81,10 +94,10 @@ export function createPublishedFeed({
 
   return {
     async start() {
-      lastSeq = await latestPublishedSeq(pool);
+      await readNew();
       await listener.start();
       pollTimer = setInterval(() => {
-        if (subscribers.size > 0) void readNew();
+        if (subscribers.size > 0 || lastSeq === null) void readNew();
       }, pollIntervalMs);
       pollTimer.unref();
     },
@@ -95,31 +108,81 @@ export function createPublishedFeed({
     },
     subscribe(filter, after) {
       return new Repeater<PublishedEvent>(async (push, stop) => {
-        let delivered = after ?? lastSeq;
-        let live = false;
-        const buffered: PublishedEvent[] = [];
-        const deliver = (events: readonly PublishedEvent[]) => {
-          for (const event of events) {
-            if (!isAfter(event.cursor, delivered)) continue;
-            delivered = event.cursor;
-            if (matchesFilter(event, filter)) void push(event);
+        let stopped = false;
+        let wake: (() => void) | null = null;
+        void stop.then(() => {
+          stopped = true;
+          wake?.();
+        });
+        // Shared pages are queued from the very start; catching up from the table and the queue
+        // overlap rather than leave a gap, and the cursor drops the overlap.
+        const queue: PublishedEvent[] = [];
+        let overflowed = false;
+        const onEvents = (events: PublishedEvent[]) => {
+          if (overflowed) return;
+          if (queue.length + events.length > maxQueuedPerSubscriber) {
+            // Too far behind to buffer: drop the queue and read the gap from the table instead.
+            queue.length = 0;
+            overflowed = true;
+          } else {
+            queue.push(...events);
           }
+          wake?.();
         };
-        const onEvents = (events: PublishedEvent[]) => (live ? deliver(events) : buffered.push(...events));
         subscribers.add(onEvents);
         try {
+          /** The cursor of the last event this subscriber has passed (delivered or filtered out). */
+          let delivered: string;
+          let catchingUp: boolean;
           if (after != null) {
-            // Catch up from the table; live events arriving meanwhile wait in `buffered`.
-            for (;;) {
-              const page = await readPublishedAfter(pool, delivered, PAGE_SIZE);
-              deliver(page);
-              if (page.length < PAGE_SIZE) break;
-            }
+            delivered = after;
+            catchingUp = true;
+          } else if (lastSeq !== null) {
+            delivered = lastSeq;
+            catchingUp = false;
+          } else {
+            delivered = await latestPublishedSeq(pool);
+            catchingUp = true;
           }
-          deliver(buffered);
-          buffered.length = 0;
-          live = true;
-          await stop;
+          const pass = async (event: PublishedEvent) => {
+            if (!isAfter(event.cursor, delivered)) return;
+            delivered = event.cursor;
+            if (matchesFilter(event, filter)) await Promise.race([push(event), stop]);
+          };
+          while (!stopped) {
+            if (overflowed) {
+              // Pages dropped before this point were committed before the reads below start.
+              overflowed = false;
+              catchingUp = true;
+            }
+            if (catchingUp) {
+              let page: PublishedEvent[];
+              try {
+                page = await readPublishedAfter(pool, delivered, PAGE_SIZE);
+              } catch (error) {
+                // The database is away for a moment: the subscription waits rather than ends.
+                log.warn({ err: (error as Error).message }, 'catching up failed; retrying');
+                await Promise.race([new Promise((resolve) => setTimeout(resolve, pollIntervalMs)), stop]);
+                continue;
+              }
+              if (page.length < PAGE_SIZE) catchingUp = false;
+              for (const event of page) {
+                if (stopped) break;
+                await pass(event);
+              }
+              continue;
+            }
+            const next = queue.shift();
+            if (next) {
+              await pass(next);
+              continue;
+            }
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              if (stopped || overflowed || queue.length > 0) resolve();
+            });
+            wake = null;
+          }
         } finally {
           subscribers.delete(onEvents);
         }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { PublishedEvent } from './published-event.ts';
 
 type PublishedRow = {
-  published_seq: string;
+  cursor: string;
   id: string;
   aggregate_type: string;
   aggregate_id: string;
@@ -32,16 +32,18 @@ export async function readPublishedAfter(
   limit: number,
 ): Promise<PublishedEvent[]> {
   const { rows } = await pool.query<PublishedRow>(
-    `SELECT published_seq::text, id, aggregate_type, aggregate_id, aggregate_sequence, event_type, event_data,
-            correlation_id, topic, kafka_partition, kafka_offset::text, created_at, processed_at
+    // The output column is named `cursor`: were it `published_seq` (text), ORDER BY would sort the text,
+    // and "100" would come before "99".
+    `SELECT published_seq::text AS cursor, id, aggregate_type, aggregate_id, aggregate_sequence, event_type,
+            event_data, correlation_id, topic, kafka_partition, kafka_offset::text, created_at, processed_at
      FROM outbox_events
      WHERE published_seq > $1::bigint
-     ORDER BY published_seq
+     ORDER BY outbox_events.published_seq
      LIMIT $2`,
     [afterSeq, limit],
   );
   return rows.map((row) => ({
-    cursor: row.published_seq,
+    cursor: row.cursor,
     eventId: row.id,
     aggregateType: row.aggregate_type,
     aggregateId: row.aggregate_id,

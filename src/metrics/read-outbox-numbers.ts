@@ -1,0 +1,208 @@
+import type pg from 'pg';
+
+/**
+ * The sampler's queries. Each one is bounded by the backlog or by a small window, never by the
+ * table's history: published rows (the millions) are only reached through the unique index on
+ * `published_seq`, and only the ones published since the previous reading.
+ */
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export type Clock = { now: Date; midnightUtc: Date };
+
+export async function readClock(db: Queryable): Promise<Clock> {
+  const { rows } = await db.query<{ now: Date; midnight: Date }>(
+    `SELECT now() AS now, date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS midnight`,
+  );
+  const row = rows[0];
+  if (!row) throw new Error('no clock row');
+  return { now: row.now, midnightUtc: row.midnight };
+}
+
+export type PendingReading = { pending: number; oldestPendingAt: Date | null };
+
+/**
+ * Both numbers come from `idx_outbox_events_pending_claim` (created_at WHERE status = 'pending'): the
+ * count is an index-only scan of an index holding only the pending rows, the oldest is its first entry.
+ */
+export async function readPending(db: Queryable): Promise<PendingReading> {
+  const { rows } = await db.query<{ pending: number; oldest: Date | null }>(
+    `SELECT (SELECT count(*) FROM outbox_events WHERE status = 'pending')::int AS pending,
+            (SELECT min(created_at) FROM outbox_events WHERE status = 'pending') AS oldest`,
+  );
+  return { pending: rows[0]?.pending ?? 0, oldestPendingAt: rows[0]?.oldest ?? null };
+}
+
+export type TopicBacklog = { topic: string; pending: number; failed: number };
+
+/** Unpublished rows per topic, through the partial index on unpublished rows. */
+export async function readBacklogByTopic(db: Queryable): Promise<TopicBacklog[]> {
+  const { rows } = await db.query<TopicBacklog>(
+    `SELECT topic,
+            count(*) FILTER (WHERE status = 'pending')::int AS pending,
+            count(*) FILTER (WHERE status = 'failed')::int AS failed
+     FROM outbox_events WHERE status <> 'published'
+     GROUP BY topic ORDER BY topic`,
+  );
+  return rows;
+}
+
+export type ParkedReading = { aggregates: number; events: number };
+
+/**
+ * An aggregate with a dead-lettered event is parked: the relay publishes none of its later events
+ * until that one is replayed (claim-batch.ts), so they wait however healthy the broker is.
+ */
+export async function readParked(db: Queryable): Promise<ParkedReading> {
+  const { rows } = await db.query<ParkedReading>(
+    `WITH blocked AS (
+       SELECT aggregate_type, aggregate_id, min(aggregate_sequence) AS first_failed
+       FROM outbox_events WHERE status = 'failed'
+       GROUP BY aggregate_type, aggregate_id
+     )
+     SELECT (SELECT count(*) FROM blocked)::int AS aggregates,
+            (SELECT count(*) FROM blocked b
+               JOIN outbox_events p
+                 ON p.aggregate_type = b.aggregate_type AND p.aggregate_id = b.aggregate_id
+                AND p.status = 'pending' AND p.aggregate_sequence > b.first_failed)::int AS events`,
+  );
+  return rows[0] ?? { aggregates: 0, events: 0 };
+}
+
+export type TopicPublications = {
+  topic: string;
+  published: number;
+  publishedSinceMidnight: number;
+  publishedLastMinute: number;
+  lastSeq: string;
+};
+
+/**
+ * What was published after `afterSeq`, per topic: a range scan of the `published_seq` index over the
+ * rows published since the previous reading. Relays number their marks under a lock held until commit,
+ * so once `lastSeq` is visible every smaller number is too; nothing is counted twice or skipped.
+ */
+export async function readPublishedSince(
+  db: Queryable,
+  afterSeq: string,
+  midnightUtc: Date,
+): Promise<TopicPublications[]> {
+  const { rows } = await db.query<TopicPublications>(
+    `SELECT topic,
+            count(*)::int AS published,
+            count(*) FILTER (WHERE processed_at >= $2)::int AS "publishedSinceMidnight",
+            count(*) FILTER (WHERE processed_at > now() - interval '60 seconds')::int AS "publishedLastMinute",
+            max(published_seq)::text AS "lastSeq"
+     FROM outbox_events WHERE published_seq > $1::bigint
+     GROUP BY topic`,
+    [afterSeq, midnightUtc],
+  );
+  return rows;
+}
+
+/**
+ * The publication number just before the first one marked at or after `since` (0 when there is
+ * none before it), found by bisecting the `published_seq` index: marks are numbered in the order of
+ * their `processed_at`, so a few index probes replace a scan of the day's rows.
+ */
+export async function findSeqBefore(db: Queryable, since: Date): Promise<string> {
+  const bounds = await db.query<{ min: string | null; max: string | null }>(
+    'SELECT min(published_seq)::text AS min, max(published_seq)::text AS max FROM outbox_events',
+  );
+  const { min, max } = bounds.rows[0] ?? { min: null, max: null };
+  if (min === null || max === null) return '0';
+  // Smallest v such that the first row numbered >= v (if any) was marked at or after `since`.
+  let low = BigInt(min);
+  let high = BigInt(max) + 1n;
+  while (low < high) {
+    const middle = (low + high) / 2n;
+    const { rows } = await db.query<{ seq: string; processed_at: Date }>(
+      `SELECT published_seq::text AS seq, processed_at FROM outbox_events
+       WHERE published_seq >= $1::bigint ORDER BY published_seq LIMIT 1`,
+      [middle.toString()],
+    );
+    const row = rows[0];
+    if (!row || row.processed_at >= since) high = middle;
+    else low = BigInt(row.seq) + 1n;
+  }
+  return (low - 1n).toString();
+}
+
+export type RecentPublications = {
+  count: number;
+  retried: number;
+  p50Seconds: number | null;
+  p99Seconds: number | null;
+};
+
+/**
+ * Commit-to-publish latency and retries over the last `limit` publications of the last `windowSeconds`:
+ * a backward walk of the `published_seq` index that stops after `limit` rows. `created_at` is the
+ * writing transaction's start, so the figure includes that transaction's own duration.
+ */
+export async function readRecentPublications(
+  db: Queryable,
+  { limit, windowSeconds }: { limit: number; windowSeconds: number },
+): Promise<RecentPublications> {
+  const { rows } = await db.query<{
+    count: number;
+    retried: number;
+    p50: number | null;
+    p99: number | null;
+  }>(
+    `SELECT count(*)::int AS count,
+            count(*) FILTER (WHERE retry_count > 0)::int AS retried,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS p50,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY lag) AS p99
+     FROM (SELECT extract(epoch FROM processed_at - created_at)::float8 AS lag, retry_count, processed_at
+           FROM outbox_events WHERE published_seq IS NOT NULL
+           ORDER BY published_seq DESC LIMIT $1) recent
+     WHERE processed_at > now() - make_interval(secs => $2)`,
+    [limit, windowSeconds],
+  );
+  const row = rows[0];
+  return {
+    count: row?.count ?? 0,
+    retried: row?.retried ?? 0,
+    p50Seconds: row?.p50 ?? null,
+    p99Seconds: row?.p99 ?? null,
+  };
+}
+
+export type RelayInstanceState = { circuitState: string; kafkaConnected: boolean };
+
+export type RelayFleet = {
+  /** Instances not stopped whose heartbeat is younger than three of their own intervals; null when unknown. */
+  alive: RelayInstanceState[] | null;
+  /** The database-wide pause switch; null where the database has none. */
+  paused: boolean | null;
+};
+
+/**
+ * The relay instances' heartbeats (`outbox_relay_instances`) and the pause switch
+ * (`outbox_relay_control`): two tiny tables. A database migrated before they existed reads as unknown.
+ */
+export async function readRelayFleet(db: Queryable): Promise<RelayFleet> {
+  const { rows: tables } = await db.query<{ instances: boolean; control: boolean }>(
+    `SELECT to_regclass('outbox_relay_instances') IS NOT NULL AS instances,
+            to_regclass('outbox_relay_control') IS NOT NULL AS control`,
+  );
+  const { instances = false, control = false } = tables[0] ?? {};
+  let alive: RelayInstanceState[] | null = null;
+  if (instances) {
+    const { rows } = await db.query<{ circuit_state: string; kafka_connected: boolean }>(
+      `SELECT circuit_state, kafka_connected FROM outbox_relay_instances
+       WHERE stopped_at IS NULL
+         AND heartbeat_at > now() - make_interval(secs => 3 * heartbeat_interval_ms / 1000.0)`,
+    );
+    alive = rows.map((row) => ({ circuitState: row.circuit_state, kafkaConnected: row.kafka_connected }));
+  }
+  let paused: boolean | null = null;
+  if (control) {
+    const { rows } = await db.query<{ paused: boolean }>(
+      'SELECT paused FROM outbox_relay_control WHERE id = 1',
+    );
+    paused = rows[0]?.paused ?? false;
+  }
+  return { alive, paused };
+}

@@ -1,0 +1,233 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RelayStatus } from '../outbox/relay.ts';
+
+/**
+ * The one prom-client registry of a process and every metric in it. `/metrics`, the `outboxMetrics`
+ * query and its subscription all read these objects, so Prometheus and GraphQL never disagree.
+ *
+ * Two kinds of numbers live here:
+ * - the outbox as the database sees it, whichever process runs the relays (pending, failed, parked,
+ *   oldest pending age, processed today, processing rate, recent commit-to-publish latency): gauges
+ *   set by the sampler (outbox-sampler.ts). Every server process exports the same values, so
+ *   dashboards aggregate them with max(), not sum();
+ * - what this process's relay did (processed, errors, retries, durations): counters and histograms fed
+ *   by the relay observer, summed across instances as usual.
+ *
+ * A value that is not known (no relay-instances table yet, no recent publication) is NaN, which
+ * Prometheus understands as "no number" and the GraphQL layer turns into null.
+ */
+export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
+
+const CIRCUIT_STATE_VALUES: Record<RelayStatus['circuitState'], number> = {
+  closed: 0,
+  'half-open': 1,
+  open: 2,
+};
+
+export function createServiceMetrics({
+  relayStatus,
+  topics = [],
+  defaultMetrics = true,
+}: {
+  /** The in-process relay's status, or null when this process runs none (read at scrape time). */
+  relayStatus: () => RelayStatus | null;
+  /** The topics the relay publishes to: their counters start at 0, so rate() has a series from the start. */
+  topics?: readonly string[];
+  /** Node's process metrics (CPU, memory, event-loop lag, GC). */
+  defaultMetrics?: boolean;
+}) {
+  const registry = new Registry();
+  if (defaultMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const relayGauge = (name: string, help: string, read: (status: RelayStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const status = relayStatus();
+        this.set(status ? read(status) : Number.NaN);
+      },
+    });
+
+  const metrics = {
+    registry,
+
+    // The outbox in the database (sampler).
+    pendingEvents: new Gauge({
+      name: 'petstore_outbox_pending_events',
+      help: 'Events waiting to be published (all relays; read from the partial index on pending rows).',
+      registers,
+    }),
+    failedEvents: new Gauge({
+      name: 'petstore_outbox_failed_events',
+      help: 'Events that exhausted OUTBOX_MAX_RETRIES and wait in the dead-letter state.',
+      registers,
+    }),
+    parkedAggregates: new Gauge({
+      name: 'petstore_outbox_parked_aggregates',
+      help: 'Aggregates blocked behind a dead-lettered event until it is replayed.',
+      registers,
+    }),
+    parkedEvents: new Gauge({
+      name: 'petstore_outbox_parked_events',
+      help: 'Pending events waiting behind a dead-lettered event of their aggregate.',
+      registers,
+    }),
+    oldestPendingAgeSeconds: new Gauge({
+      name: 'petstore_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending event (0 when nothing is pending).',
+      registers,
+    }),
+    processedToday: new Gauge({
+      name: 'petstore_outbox_processed_today',
+      help: 'Events published since midnight UTC, by any relay.',
+      registers,
+    }),
+    processingRate: new Gauge({
+      name: 'petstore_outbox_processing_rate_per_second',
+      help: 'Events published per second over the last minute, by any relay.',
+      registers,
+    }),
+    retriedRatio: new Gauge({
+      name: 'petstore_outbox_recent_retried_ratio',
+      help: 'Share of the recently published events that needed at least one retry (0 to 1).',
+      registers,
+    }),
+    recentPublishLatency: new Gauge({
+      name: 'petstore_outbox_recent_commit_to_publish_seconds',
+      help: 'Commit-to-publish latency quantiles over the most recent publications (all relays).',
+      labelNames: ['quantile'] as const,
+      registers,
+    }),
+    recentWindowSize: new Gauge({
+      name: 'petstore_outbox_recent_window_events',
+      help: 'How many recent publications the latency quantiles and retried ratio cover.',
+      registers,
+    }),
+    topicEvents: new Gauge({
+      name: 'petstore_outbox_topic_events',
+      help: 'Outbox events per topic: status="pending", "failed" or "processed_today".',
+      labelNames: ['topic', 'status'] as const,
+      registers,
+    }),
+    relayInstancesAlive: new Gauge({
+      name: 'petstore_outbox_relay_instances_alive',
+      help: 'Relay instances, in any process, whose heartbeat is recent (NaN where the database keeps none).',
+      registers,
+    }),
+    relayInstancesByCircuit: new Gauge({
+      name: 'petstore_outbox_relay_instances_circuit',
+      help: 'Live relay instances by the state of their circuit breaker (closed, half-open, open).',
+      labelNames: ['circuit_state'] as const,
+      registers,
+    }),
+    relayInstancesKafkaConnected: new Gauge({
+      name: 'petstore_outbox_relay_instances_kafka_connected',
+      help: 'Live relay instances whose producer is connected to Kafka.',
+      registers,
+    }),
+    relaysPaused: new Gauge({
+      name: 'petstore_outbox_relays_paused',
+      help: '1 while an operator has paused the relays database-wide, else 0 (NaN when unknown).',
+      registers,
+    }),
+    sampledAt: new Gauge({
+      name: 'petstore_outbox_sampled_at_seconds',
+      help: 'Unix time of the last successful read of the outbox numbers above.',
+      registers,
+    }),
+    sampleErrors: new Counter({
+      name: 'petstore_outbox_sample_errors_total',
+      help: 'Failed reads of the outbox numbers (the values above then keep their last reading).',
+      registers,
+    }),
+
+    // This process's relay (observer hooks).
+    processedTotal: new Counter({
+      name: 'petstore_outbox_processed_total',
+      help: 'Events this process published and marked published.',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
+    errorsTotal: new Counter({
+      name: 'petstore_outbox_errors_total',
+      help: 'Failed publish attempts of an event: outcome="retry" (will be retried) or "failed" (dead-lettered).',
+      labelNames: ['topic', 'outcome'] as const,
+      registers,
+    }),
+    retriesTotal: new Counter({
+      name: 'petstore_outbox_retries_total',
+      help: 'Publish attempts that failed and were scheduled for a retry with backoff.',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
+    failedTotal: new Counter({
+      name: 'petstore_outbox_failed_total',
+      help: 'Events this process moved to the dead-letter state.',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
+    processingDuration: new Histogram({
+      name: 'petstore_outbox_processing_duration_seconds',
+      help: 'Time to publish one batch to Kafka (acknowledged by all in-sync replicas) and mark it published.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    publishLatency: new Histogram({
+      name: 'petstore_outbox_commit_to_publish_seconds',
+      help: 'From the outbox row being written to its publication being marked, per event (this process).',
+      labelNames: ['topic'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    circuitOpenedTotal: new Counter({
+      name: 'petstore_outbox_circuit_opened_total',
+      help: "Times this process's relay circuit breaker opened (broker unreachable).",
+      registers,
+    }),
+    circuitState: relayGauge(
+      'petstore_outbox_circuit_state',
+      "This process's relay circuit: 0 closed, 1 half-open, 2 open (NaN when no relay runs here).",
+      (status) => CIRCUIT_STATE_VALUES[status.circuitState],
+    ),
+    relayRunning: relayGauge(
+      'petstore_outbox_relay_running',
+      "1 while this process's relay is started (NaN when no relay runs here).",
+      (status) => (status.running ? 1 : 0),
+    ),
+    relayPaused: relayGauge(
+      'petstore_outbox_relay_paused',
+      "1 while this process's relay is paused (NaN when no relay runs here).",
+      (status) => (status.paused ? 1 : 0),
+    ),
+    kafkaConnected: relayGauge(
+      'petstore_outbox_kafka_connected',
+      "1 while this process's relay producer is connected (NaN when no relay runs here).",
+      (status) => (status.kafkaConnected ? 1 : 0),
+    ),
+
+    // GraphQL (graphql-metrics-plugin.ts).
+    graphqlDuration: new Histogram({
+      name: 'petstore_graphql_operation_duration_seconds',
+      help: 'Execution time of GraphQL queries and mutations, by operation.',
+      labelNames: ['operation_name', 'operation_type', 'outcome'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    graphqlSubscriptions: new Gauge({
+      name: 'petstore_graphql_subscriptions_active',
+      help: 'Open GraphQL subscriptions, by operation.',
+      labelNames: ['operation_name'] as const,
+      registers,
+    }),
+  };
+  for (const topic of topics) {
+    metrics.processedTotal.inc({ topic }, 0);
+    metrics.retriesTotal.inc({ topic }, 0);
+    metrics.failedTotal.inc({ topic }, 0);
+    for (const outcome of ['retry', 'failed']) metrics.errorsTotal.inc({ topic, outcome }, 0);
+  }
+  return metrics;
+}
