@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { topicFor } from '../../src/outbox/topics.ts';
+import { petInput } from './create-pet-client.ts';
+
+type PetRow = {
+  id: string;
+  name: string;
+  species: string;
+  breed: string | null;
+  age: number | null;
+  price: string;
+  category: string | null;
+  description: string | null;
+  status: string;
+  created_at: Date;
+  updated_at: Date;
+};
+
+/**
+ * The database's own limit for what createPet writes: the same transaction (BEGIN, the pet row, the
+ * outbox row with its `outbox_aggregate_sequences` upsert as enqueueOutboxEvent writes it, COMMIT),
+ * through the bare `pg` driver with one connection per client. No GraphQL, no Prisma, no validation:
+ * what is left is PostgreSQL's cost for the same rows.
+ */
+export function createBareDriverWriter({
+  databaseUrl,
+  connections,
+  topicPrefix,
+}: {
+  databaseUrl: string;
+  connections: number;
+  topicPrefix: string;
+}) {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: connections,
+    application_name: 'petstore-bench-bare',
+  });
+  pool.on('error', () => {});
+  const topic = topicFor(topicPrefix, 'pet');
+
+  async function insert(index: number): Promise<string | null> {
+    const input = petInput(index) as Record<string, string | number>;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<PetRow>(
+        `INSERT INTO pets (id, name, species, breed, age, price, category, description, status, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'available', now())
+         RETURNING id, name, species, breed, age, price::text, category, description, status, created_at, updated_at`,
+        [
+          randomUUID(),
+          input.name,
+          input.species,
+          input.breed,
+          input.age,
+          input.price,
+          input.category,
+          input.description,
+        ],
+      );
+      const pet = rows[0] as PetRow;
+      const data = JSON.stringify({
+        schemaVersion: 1,
+        pet: {
+          id: pet.id,
+          name: pet.name,
+          species: pet.species,
+          breed: pet.breed,
+          age: pet.age,
+          price: pet.price,
+          category: pet.category,
+          description: pet.description,
+          status: pet.status,
+          createdAt: pet.created_at.toISOString(),
+          updatedAt: pet.updated_at.toISOString(),
+        },
+      });
+      await client.query(
+        `WITH next_sequence AS (
+           INSERT INTO outbox_aggregate_sequences (aggregate_type, aggregate_id, last_sequence)
+           VALUES ('pet', $1, 1)
+           ON CONFLICT (aggregate_type, aggregate_id)
+             DO UPDATE SET last_sequence = outbox_aggregate_sequences.last_sequence + 1
+           RETURNING last_sequence
+         )
+         INSERT INTO outbox_events
+           (id, aggregate_id, aggregate_type, event_type, event_data, correlation_id, topic, aggregate_sequence)
+         SELECT $2::uuid, $1, 'pet', 'pet.created', $3, $4, $5, last_sequence FROM next_sequence`,
+        [pet.id, randomUUID(), data, randomUUID(), topic],
+      );
+      await client.query('COMMIT');
+      return null;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      return (error as Error).message;
+    } finally {
+      client.release();
+    }
+  }
+
+  return { insert, close: () => pool.end() };
+}

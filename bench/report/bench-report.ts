@@ -1,0 +1,199 @@
+import type { HeapStats } from '../infra/service-launcher.ts';
+import type { BenchOptions } from '../options.ts';
+import type { LatencyResult } from '../scenarios/end-to-end-latency.ts';
+import type { FanOutResult } from '../scenarios/fan-out.ts';
+import type { MutationResult } from '../scenarios/mutation-throughput.ts';
+import type { NaiveResult } from '../scenarios/naive-baseline.ts';
+import type { ProducerLimitResult } from '../scenarios/producer-limit.ts';
+import type { DrainResult } from '../scenarios/relay-drain.ts';
+import type { ScaleResult } from '../scenarios/scale-knobs.ts';
+import type { MachineInfo } from './machine.ts';
+
+/** Every section is present in every report: measured, failed (with the error), or skipped (with why). */
+export type Section<T> =
+  | { status: 'ok'; result: T }
+  | { status: 'failed'; error: string }
+  | { status: 'skipped'; reason: string };
+
+export type MemoryEntry = {
+  scenario: string;
+  process: string;
+  peakRssBytes: number | null;
+  /** The server's heap at the end of the scenario (its /metrics), to tell a big heap from other memory. */
+  heap?: HeapStats | null;
+};
+
+export type SummaryRow = {
+  id: string;
+  metric: string;
+  value: number | null;
+  unit: 'events/s' | 'requests/s' | 'ms' | 'ratio' | 'count' | 'bytes';
+  /** What the figure is compared with, measured in the same run. */
+  reference: string | null;
+  target: string;
+  /** null when the figure could not be measured. */
+  met: boolean | null;
+};
+
+export type BenchReport = {
+  kind: 'petstore-outbox-bench';
+  version: 1;
+  mode: 'smoke' | 'full';
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  estimatedSeconds: number;
+  command: string;
+  options: BenchOptions;
+  machine: MachineInfo;
+  /** The relay's batch size in every drain but the batch-size knob. */
+  batchSize: number;
+  summary: SummaryRow[];
+  sections: {
+    relayDrain: Section<{ relay: DrainResult; producerLimit: ProducerLimitResult }>;
+    naiveBaseline: Section<{ variants: NaiveResult[]; relayEventsPerSecond: number | null }>;
+    endToEndLatency: Section<LatencyResult>;
+    mutationThroughput: Section<MutationResult>;
+    fanOut: Section<FanOutResult>;
+    memory: Section<{ limitBytes: number; entries: MemoryEntry[] }>;
+    scaleKnobs: Section<ScaleResult>;
+  };
+  charts: string[];
+};
+
+export type SectionName = keyof BenchReport['sections'];
+
+export const SECTION_TITLES: Record<SectionName, string> = {
+  relayDrain: '1. Relay drain vs the broker’s own producer limit',
+  naiveBaseline: '2. Naive baseline',
+  endToEndLatency: '3. End-to-end latency',
+  mutationThroughput: '4. Mutation throughput vs the bare driver',
+  fanOut: '5. Subscription fan-out',
+  memory: '6. Memory (peak RSS)',
+  scaleKnobs: '7. Scale knobs',
+};
+
+export const RSS_LIMIT_BYTES = 250 * 1024 * 1024;
+
+const ok = <T>(section: Section<T>): T | null => (section.status === 'ok' ? section.result : null);
+
+function row(
+  id: string,
+  metric: string,
+  value: number | null | undefined,
+  unit: SummaryRow['unit'],
+  target: string,
+  passes: (value: number) => boolean,
+  reference: string | null = null,
+): SummaryRow {
+  const measured = value === undefined || value === null || !Number.isFinite(value) ? null : value;
+  return {
+    id,
+    metric,
+    value: measured,
+    unit,
+    reference,
+    target,
+    met: measured === null ? null : passes(measured),
+  };
+}
+
+/** The issue's targets, each against the figure measured in this run. */
+export function summarise(sections: BenchReport['sections']): SummaryRow[] {
+  const drain = ok(sections.relayDrain);
+  const limit = drain?.producerLimit.status === 'ok' ? drain.producerLimit.runs[0] : undefined;
+  const naive = ok(sections.naiveBaseline);
+  const described = naive?.variants.find((variant) => variant.variant === 'as-described');
+  const eager = naive?.variants.find((variant) => variant.variant === 'eager');
+  const latency = ok(sections.endToEndLatency);
+  const mutations = ok(sections.mutationThroughput);
+  const fanOut = ok(sections.fanOut);
+  const memory = ok(sections.memory);
+  const relayRate = drain?.relay.eventsPerSecond ?? naive?.relayEventsPerSecond ?? null;
+  const rate = (value: number | undefined) =>
+    value === undefined ? null : `${Math.round(value).toLocaleString('en-US')}/s`;
+  const serverPeaks =
+    memory?.entries.filter((entry) => entry.process === 'server').map((entry) => entry.peakRssBytes ?? 0) ??
+    [];
+  return [
+    row(
+      'relay-drain',
+      'Relay drain',
+      drain?.relay.eventsPerSecond,
+      'events/s',
+      '≥ 20,000/s',
+      (v) => v >= 20_000,
+    ),
+    row(
+      'relay-vs-producer-limit',
+      'Relay drain ÷ Kafka ProducerPerformance',
+      relayRate !== null && limit ? relayRate / limit.eventsPerSecond : null,
+      'ratio',
+      '≥ 0.50',
+      (v) => v >= 0.5,
+      limit ? `producer limit ${rate(limit.eventsPerSecond)}` : null,
+    ),
+    row(
+      'relay-vs-naive',
+      'Relay drain ÷ naive baseline (as described)',
+      relayRate !== null && described ? relayRate / described.eventsPerSecond : null,
+      'ratio',
+      '≥ 10×',
+      (v) => v >= 10,
+      described ? `naive ${rate(described.eventsPerSecond)}` : null,
+    ),
+    row(
+      'relay-vs-naive-eager',
+      'Relay drain ÷ naive baseline (no sleep after a full batch)',
+      relayRate !== null && eager ? relayRate / eager.eventsPerSecond : null,
+      'ratio',
+      '(context)',
+      () => true,
+      eager ? `naive eager ${rate(eager.eventsPerSecond)}` : null,
+    ),
+    row(
+      'commit-to-ack-p99',
+      'Commit → Kafka ack, p99',
+      latency?.commitToAck.p99,
+      'ms',
+      '≤ 50 ms',
+      (v) => v <= 50,
+    ),
+    row(
+      'commit-to-subscriber-p99',
+      'Commit → subscriber, p99',
+      latency?.commitToSubscriber.p99,
+      'ms',
+      '≤ 100 ms',
+      (v) => v <= 100,
+    ),
+    row(
+      'mutations',
+      'createPet throughput',
+      mutations?.api.requestsPerSecond,
+      'requests/s',
+      '≥ 1,500/s',
+      (v) => v >= 1500,
+    ),
+    row('mutation-p99', 'createPet p99', mutations?.api.latency.p99, 'ms', '≤ 50 ms', (v) => v <= 50),
+    row(
+      'mutations-vs-bare-driver',
+      'createPet ÷ bare pg driver',
+      mutations?.apiToBareDriver,
+      'ratio',
+      '≥ 0.60',
+      (v) => v >= 0.6,
+      mutations ? `bare driver ${rate(mutations.bareDriver.requestsPerSecond)}` : null,
+    ),
+    row('fanout-missed', 'Fan-out missed events', fanOut?.missed, 'count', '= 0', (v) => v === 0),
+    row('fanout-p99', 'Fan-out delivery p99', fanOut?.latency.p99, 'ms', '≤ 100 ms', (v) => v <= 100),
+    row(
+      'server-rss',
+      'Server peak RSS (highest scenario)',
+      serverPeaks.length > 0 ? Math.max(...serverPeaks) : null,
+      'bytes',
+      '≤ 250 MB',
+      (v) => v <= RSS_LIMIT_BYTES,
+    ),
+  ];
+}

@@ -1,0 +1,183 @@
+import { allTopics, topicFor } from '../../src/outbox/topics.ts';
+import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
+import { type HeapStats, startServer } from '../infra/service-launcher.ts';
+import { LatencyHistogram, type Percentiles } from '../lib/latency-histogram.ts';
+import { formatCount, formatMs, formatRate } from '../lib/progress.ts';
+import { rateSeries, type SeriesPoint } from '../lib/series.ts';
+import { waitUntil } from '../lib/wait-until.ts';
+import { createPetClient } from '../load/create-pet-client.ts';
+import { listenToKafka, listenToSubscription } from '../load/published-listeners.ts';
+import { writeSteadily } from '../load/steady-writer.ts';
+import { type BenchContext, topicPrefixFor } from './bench-context.ts';
+
+export type LatencyResult = {
+  targetRate: number;
+  seconds: number;
+  /** Requests the writer sent and the rate it achieved. */
+  written: number;
+  writeErrors: number;
+  firstWriteError: string | null;
+  achievedRate: number;
+  /** How the commit moment is taken; see the report. */
+  commitBasis: string;
+  commitToAck: Percentiles;
+  commitToMarked: Percentiles;
+  commitToSubscriber: Percentiles;
+  /** createPet's own round trip, as the client saw it. */
+  mutationLatency: Percentiles;
+  /** Events not acknowledged / not delivered within the grace period after the load ended. */
+  missingOnKafka: number;
+  missingAtSubscriber: number;
+  subscriptionErrors: string[];
+  series: { written: SeriesPoint[]; acknowledged: SeriesPoint[]; delivered: SeriesPoint[] };
+  peakRssBytes: number | null;
+  serverHeap: HeapStats | null;
+  /** While the load ran. */
+  cpu: CpuUsage;
+};
+
+type EventRow = { id: string; aggregate_id: string; created_ms: number; processed_ms: number | null };
+
+/**
+ * End-to-end latency at a steady rate written through the API: from the transaction's commit to the
+ * broker's acknowledgement (the broker's append timestamp, topics created with LogAppendTime before
+ * the service starts), to the relay's mark, and to a graphql-ws subscriber of eventPublished.
+ *
+ * The commit moment: PostgreSQL here keeps no commit timestamps (track_commit_timestamp is off and
+ * needs a restart), so the row's created_at is used. It is now() of the business transaction, i.e.
+ * its start, a little before its commit: every latency below is an upper bound, too long by at most
+ * the transaction's own duration (a few milliseconds; the createPet round trip is reported as well).
+ */
+export async function runEndToEndLatency(context: BenchContext): Promise<LatencyResult> {
+  const { options, progress } = context;
+  const db = await context.databases.create('latency');
+  const topicPrefix = topicPrefixFor('latency');
+  const topics = allTopics(topicPrefix);
+  await context.kafkaTopics.create(topics, {
+    partitions: context.serviceDefaults.topicPartitions,
+    logAppendTime: true,
+  });
+  const server = await startServer(context, 'latency-server', { databaseUrl: db.url, topicPrefix });
+  const client = createPetClient(server.graphqlUrl, { sockets: 256 });
+  const kafka = await listenToKafka(context.brokers, [topicFor(topicPrefix, 'pet')]);
+  const subscriber = listenToSubscription(server.wsUrl);
+  try {
+    // Warm-up: the consumer has joined its group and the subscription is live once a pet written now reaches both.
+    const warmup = await client.createPet(-1);
+    if (!warmup.ok) throw new Error(`createPet failed: ${warmup.error}`);
+    const { rows: warmRows } = await db.pool.query<{ id: string }>(
+      'SELECT id FROM outbox_events WHERE aggregate_id = $1',
+      [warmup.petId],
+    );
+    const warmId = warmRows[0]?.id ?? '';
+    const warm = await waitUntil(
+      () => kafka.brokerTimestamps.has(warmId) && subscriber.deliveredAt.has(warmId),
+      { timeoutMs: 60_000 },
+    );
+    if (!warm)
+      throw new Error('the warm-up event reached neither the Kafka consumer nor the subscriber within 60 s');
+    await writeSteadily({
+      rate: options.latencyRate,
+      seconds: options.warmupSeconds,
+      send: (index) => client.createPet(-10 - index),
+    });
+
+    progress.say(
+      `createPet at ${formatRate(options.latencyRate)} for ${options.latencySeconds} s; timing commit → ack → subscriber`,
+    );
+    const cpu = watchCpu({ server: server.pid, harness: process.pid }, infrastructureGroups(db.name));
+    const written = await writeSteadily({
+      rate: options.latencyRate,
+      seconds: options.latencySeconds,
+      send: (index) => client.createPet(index),
+    });
+    const cpuUsage = cpu.stop();
+    const ok = written.requests.filter((request) => request.outcome.ok);
+    const failed = written.requests.filter((request) => !request.outcome.ok);
+    const petIds = ok.map((request) => (request.outcome.ok ? request.outcome.petId : ''));
+    progress.say(
+      `written ${formatCount(ok.length)} (${formatRate(written.requests.length / written.seconds)}), errors ${failed.length}; waiting for the last events`,
+    );
+
+    const { rows } = await db.pool.query<EventRow>(
+      `SELECT id, aggregate_id, extract(epoch FROM created_at) * 1000 AS created_ms,
+              extract(epoch FROM processed_at) * 1000 AS processed_ms
+       FROM outbox_events WHERE aggregate_id = ANY($1::varchar[])`,
+      [petIds],
+    );
+    const everywhere = () =>
+      rows.every((row) => kafka.brokerTimestamps.has(row.id) && subscriber.deliveredAt.has(row.id));
+    await waitUntil(everywhere, { timeoutMs: 60_000 });
+    const { rows: marked } = await db.pool.query<{ id: string; processed_ms: number | null }>(
+      `SELECT id, extract(epoch FROM processed_at) * 1000 AS processed_ms FROM outbox_events WHERE aggregate_id = ANY($1::varchar[])`,
+      [petIds],
+    );
+    const processedMs = new Map(marked.map((row) => [row.id, row.processed_ms]));
+
+    const commitToAck = new LatencyHistogram();
+    const commitToMarked = new LatencyHistogram();
+    const commitToSubscriber = new LatencyHistogram();
+    for (const row of rows) {
+      const created = Number(row.created_ms);
+      const ack = kafka.brokerTimestamps.get(row.id);
+      if (ack !== undefined) commitToAck.record(ack - created);
+      const processed = processedMs.get(row.id);
+      if (processed !== null && processed !== undefined) commitToMarked.record(Number(processed) - created);
+      const delivered = subscriber.deliveredAt.get(row.id);
+      if (delivered !== undefined) commitToSubscriber.record(delivered - created);
+    }
+    const mutationLatency = new LatencyHistogram();
+    for (const request of ok) mutationLatency.record(request.doneAtMs - request.sentAtMs);
+    const startMs = written.requests[0]?.sentAtMs ?? 0;
+    const ids = new Set(rows.map((row) => row.id));
+    const result: LatencyResult = {
+      targetRate: options.latencyRate,
+      seconds: options.latencySeconds,
+      written: written.requests.length,
+      writeErrors: failed.length,
+      firstWriteError: failed[0]?.outcome.ok === false ? failed[0].outcome.error : null,
+      achievedRate: written.requests.length / written.seconds,
+      commitBasis: 'created_at (transaction start, now()); latencies are upper bounds',
+      commitToAck: commitToAck.summary(),
+      commitToMarked: commitToMarked.summary(),
+      commitToSubscriber: commitToSubscriber.summary(),
+      mutationLatency: mutationLatency.summary(),
+      missingOnKafka:
+        rows.filter((row) => !kafka.brokerTimestamps.has(row.id)).length + (ok.length - rows.length),
+      missingAtSubscriber:
+        rows.filter((row) => !subscriber.deliveredAt.has(row.id)).length + (ok.length - rows.length),
+      subscriptionErrors: subscriber.errors.slice(0, 5),
+      series: {
+        written: rateSeries(
+          ok.map((request) => request.doneAtMs),
+          startMs,
+          1,
+        ),
+        acknowledged: rateSeries(
+          [...kafka.brokerTimestamps].filter(([id]) => ids.has(id)).map(([, time]) => time),
+          startMs,
+          1,
+        ),
+        delivered: rateSeries(
+          [...subscriber.deliveredAt].filter(([id]) => ids.has(id)).map(([, time]) => time),
+          startMs,
+          1,
+        ),
+      },
+      serverHeap: await server.heapStats(),
+      peakRssBytes: await server.stop(),
+      cpu: cpuUsage,
+    };
+    progress.say(
+      `commit → ack p50 ${formatMs(result.commitToAck.p50)} p99 ${formatMs(result.commitToAck.p99)}; commit → subscriber p50 ${formatMs(result.commitToSubscriber.p50)} p99 ${formatMs(result.commitToSubscriber.p99)}`,
+    );
+    return result;
+  } finally {
+    await subscriber.stop().catch(() => {});
+    await kafka.stop().catch(() => {});
+    client.close();
+    await server.stop().catch(() => null);
+    await context.kafkaTopics.delete(topics).catch(() => {});
+    await db.drop();
+  }
+}
