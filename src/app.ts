@@ -1,13 +1,18 @@
-import { CompressionTypes } from 'kafkajs';
 import type { Config } from './config/env.ts';
 import type { AppServices } from './graphql/context.ts';
 import { createGraphQLServer } from './graphql/yoga.ts';
+import { createReadinessCheck } from './http/readiness.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDatabase } from './infra/db.ts';
 import { createKafka } from './infra/kafka.ts';
 import type { Logger } from './infra/logger.ts';
+import { graphqlMetricsPlugin } from './metrics/graphql-metrics-plugin.ts';
+import { createOutboxSampler } from './metrics/outbox-sampler.ts';
+import { createRelayMetricsObserver } from './metrics/relay-metrics-observer.ts';
+import { createServiceMetrics } from './metrics/service-metrics.ts';
+import { createOutboxAdmin } from './outbox/outbox-admin.ts';
 import { createOutboxStatusReader } from './outbox/outbox-status.ts';
-import { createEventPublisher } from './outbox/publish-events.ts';
+import { compressionCodecs, createEventPublisher } from './outbox/publish-events.ts';
 import { createPublishedFeed } from './outbox/published-feed.ts';
 import { createRelay, type Relay } from './outbox/relay.ts';
 import { allTopics } from './outbox/topics.ts';
@@ -20,8 +25,6 @@ export type App = {
   stop(): Promise<void>;
 };
 
-const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
-
 /** Wires the service: database, Kafka, relay, live feed, GraphQL over HTTP and WebSocket. */
 export function buildApp({ config, logger }: { config: Config; logger: Logger }): App {
   const db = createDatabase({ url: config.database.url });
@@ -29,11 +32,30 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
   const publisher = createEventPublisher({
     kafka,
     source: `/${config.serviceName}`,
-    compression: compressionTypes[config.kafka.compression],
+    compression: compressionCodecs[config.kafka.compression],
     topics: allTopics(config.kafka.topicPrefix),
     topicPartitions: config.kafka.topicPartitions,
   });
-  const relay = config.outbox.relayEnabled ? createRelay({ pool: db.pool, publisher, config, logger }) : null;
+  const metrics = createServiceMetrics({
+    relayStatus: () => relay?.status() ?? null,
+    topics: config.outbox.relayEnabled ? allTopics(config.kafka.topicPrefix) : [],
+  });
+  const sampler = createOutboxSampler({
+    pool: db.pool,
+    databaseUrl: config.database.url,
+    metrics,
+    logger,
+    intervalMs: config.outbox.metricsIntervalMs,
+  });
+  const outboxStatus = createOutboxStatusReader({
+    metrics,
+    sampler,
+    relayStatus: () => relay?.status() ?? null,
+  });
+  const observer = createRelayMetricsObserver({ metrics, onStateChange: outboxStatus.notifyStateChange });
+  const relay = config.outbox.relayEnabled
+    ? createRelay({ pool: db.pool, publisher, config, logger, observer })
+    : null;
   const publishedFeed = createPublishedFeed({
     pool: db.pool,
     databaseUrl: config.database.url,
@@ -43,16 +65,19 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
   const services: AppServices = {
     prisma: db.prisma,
     topicPrefix: config.kafka.topicPrefix,
-    outboxStatus: createOutboxStatusReader({ pool: db.pool, relayStatus: () => relay?.status() ?? null }),
+    outboxStatus,
     publishedFeed,
+    outboxAdmin: createOutboxAdmin({ pool: db.pool }),
   };
-  const yoga = createGraphQLServer({ app: services, logger });
+  const yoga = createGraphQLServer({ app: services, logger, plugins: [graphqlMetricsPlugin(metrics)] });
   const http = createHttpServer({
     yoga,
-    health: async () => {
-      await db.pool.query('SELECT 1');
-      return { status: 'ok', database: 'up', relay: relay?.status() ?? 'not running in this process' };
-    },
+    registry: metrics.registry,
+    readiness: createReadinessCheck({
+      pool: db.pool,
+      relayStatus: () => relay?.status() ?? null,
+      relayExpected: config.outbox.relayEnabled,
+    }),
   });
 
   return {
@@ -60,6 +85,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     relay,
     async start() {
       await publishedFeed.start();
+      await sampler.start();
       await relay?.start();
       return http.start(config.http.port, config.http.host);
     },
@@ -68,6 +94,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       await relay?.stop();
       await publisher.disconnect().catch(() => {});
       await publishedFeed.stop();
+      await sampler.stop();
       await db.close();
     },
   };

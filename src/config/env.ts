@@ -75,7 +75,12 @@ const EnvSchema = z.object({
   OUTBOX_RETRY_MAX_DELAY: seconds(0.001, 86_400).default(60),
   OUTBOX_LEASE_TIMEOUT: seconds(1, 3600).default(30),
   OUTBOX_RETENTION_DAYS: seconds(0, 3650).default(7),
+  OUTBOX_RETENTION_INTERVAL: seconds(1, 86_400).default(60),
+  OUTBOX_RETENTION_BATCH_SIZE: integer(1, 100_000).default(1000),
+  OUTBOX_HEARTBEAT_INTERVAL: seconds(0.1, 3600).default(5),
   OUTBOX_RELAY_ENABLED: boolean.default(true),
+  /** How often the outbox numbers (Prometheus gauges, outboxMetrics) are read from the database. */
+  OUTBOX_METRICS_INTERVAL: seconds(0.1, 3600).default(5),
   PORT: integer(0, 65_535).default(8080),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -98,6 +103,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     outbox: {
       relayEnabled: env.OUTBOX_RELAY_ENABLED,
+      metricsIntervalMs: Math.round(env.OUTBOX_METRICS_INTERVAL * 1000),
       batchSize: env.OUTBOX_BATCH_SIZE,
       pollingIntervalMs: Math.round(env.OUTBOX_POLLING_INTERVAL * 1000),
       maxRetries: env.OUTBOX_MAX_RETRIES,
@@ -105,6 +111,9 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       retryMaxDelayMs: Math.round(env.OUTBOX_RETRY_MAX_DELAY * 1000),
       leaseTimeoutMs: Math.round(env.OUTBOX_LEASE_TIMEOUT * 1000),
       retentionMs: Math.round(env.OUTBOX_RETENTION_DAYS * 86_400_000),
+      retentionIntervalMs: Math.round(env.OUTBOX_RETENTION_INTERVAL * 1000),
+      retentionBatchSize: env.OUTBOX_RETENTION_BATCH_SIZE,
+      heartbeatIntervalMs: Math.round(env.OUTBOX_HEARTBEAT_INTERVAL * 1000),
     },
   };
 }

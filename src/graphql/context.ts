@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../infra/logger.ts';
+import type { OutboxAdmin } from '../outbox/outbox-admin.ts';
 import type { OutboxStatusReader } from '../outbox/outbox-status.ts';
 import type { PublishedFeed } from '../outbox/published-feed.ts';
 
@@ -9,6 +10,8 @@ export type AppServices = {
   topicPrefix: string;
   outboxStatus: OutboxStatusReader;
   publishedFeed: PublishedFeed;
+  /** Relay pause/resume and dead-letter replay (src/modules/outbox/admin.schema.ts). */
+  outboxAdmin: OutboxAdmin;
 };
 
 /** Per request (or per graphql-ws subscription). */

@@ -33,7 +33,12 @@ describe('loadConfig', () => {
   test('reports every bad variable, one line each, naming it', () => {
     let error: unknown;
     try {
-      loadConfig({ OUTBOX_BATCH_SIZE: 'abc', DATABASE_URL: 'not a url', OUTBOX_POLLING_INTERVAL: '-1', PORT: '70000' });
+      loadConfig({
+        OUTBOX_BATCH_SIZE: 'abc',
+        DATABASE_URL: 'not a url',
+        OUTBOX_POLLING_INTERVAL: '-1',
+        PORT: '70000',
+      });
     } catch (caught) {
       error = caught;
     }
