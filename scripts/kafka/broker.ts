@@ -14,11 +14,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { portInUse } from '../lib/port-in-use.ts';
 
 export const KAFKA_HOST = '127.0.0.1'; // never "localhost": Node tries ::1 first, the broker listens on IPv4
 export const KAFKA_PORT = 9092;
@@ -389,24 +389,10 @@ function bootFailureReport(p: KafkaPaths, serverLogFrom: number, jvmLogFrom: num
   ].join('\n');
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: KAFKA_HOST, port });
-    const done = (inUse: boolean) => {
-      socket.destroy();
-      resolve(inUse);
-    };
-    socket.setTimeout(1000, () => done(true));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 /** Fail fast with a clear message instead of booting a JVM that dies on "Address already in use". */
 async function assertPortsFree(instance: ResolvedInstance): Promise<void> {
   for (const port of [instance.port, instance.controllerPort]) {
-    if (await portInUse(port)) {
+    if (await portInUse(KAFKA_HOST, port)) {
       throw new Error(
         `${KAFKA_HOST}:${port} is taken by a process that does not answer as a Kafka broker; ` +
           `free it (ss -ltnp 'sport = :${port}') and retry`,

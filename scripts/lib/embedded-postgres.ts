@@ -24,13 +24,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { createDatabaseIfMissing } from '../../src/db/migrate.ts';
+import { portInUse } from './port-in-use.ts';
+import { postgresProblem } from './postgres-probe.ts';
 
 const HOST = '127.0.0.1'; // never "localhost": Node may try ::1 first and the server listens on IPv4 only
 const DEFAULT_PORT = 5432;
@@ -142,49 +142,22 @@ async function waitForDeadPostmaster(p: EmbeddedPaths): Promise<void> {
 }
 
 /** Error message of a failed connection attempt, or null when the server answers a query. */
-async function probe(url: string): Promise<string | null> {
-  const maintenance = new URL(url);
-  maintenance.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 async function waitUntilAnswers(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const problem = await probe(url);
+    const problem = await postgresProblem(url);
     if (problem === null) return;
     if (Date.now() > deadline) throw new Error(`embedded PostgreSQL does not answer: ${problem}`);
     await sleep(200);
   }
 }
 
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port });
-    const done = (inUse: boolean) => {
-      socket.destroy();
-      resolve(inUse);
-    };
-    socket.setTimeout(1000, () => done(true));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 async function choosePort(): Promise<number> {
   const forced = forcedPort();
   const candidates = forced !== undefined ? [forced] : [DEFAULT_PORT, FALLBACK_PORT];
   for (const port of candidates) {
-    if (!(await portInUse(port))) return port;
+    if (!(await portInUse(HOST, port))) return port;
   }
   throw new Error(
     `${candidates.map((port) => `${HOST}:${port}`).join(' and ')} ${candidates.length > 1 ? 'are' : 'is'} ` +
@@ -557,7 +530,7 @@ async function startServer(p: EmbeddedPaths, say: Say): Promise<string> {
   const running = runningServer(p);
   const wanted = forcedPort();
   if (running && wanted !== undefined) {
-    if (await portInUse(wanted)) {
+    if (await portInUse(HOST, wanted)) {
       throw new Error(
         `embedded PostgreSQL runs on port ${running.port}, and EMBEDDED_POSTGRES_PORT=${wanted} is taken ` +
           'by something else; unset EMBEDDED_POSTGRES_PORT or choose a free port',

@@ -1,32 +1,10 @@
-import pg from 'pg';
 import { applyMigrations, createDatabaseIfMissing } from '../../src/db/migrate.ts';
 import { isKafkaUp, KAFKA_BROKER, startKafka } from '../kafka/broker.ts';
+import { postgresProblem } from './postgres-probe.ts';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/petstore';
 
 type Say = (line: string) => void;
-
-function maintenanceUrl(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.pathname = '/postgres';
-  return url.toString();
-}
-
-async function postgresAnswers(databaseUrl: string): Promise<string | null> {
-  const client = new pg.Client({
-    connectionString: maintenanceUrl(databaseUrl),
-    connectionTimeoutMillis: 3000,
-  });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 /**
  * Makes sure PostgreSQL answers at `databaseUrl`; when nothing answers and the user named no
@@ -34,7 +12,7 @@ async function postgresAnswers(databaseUrl: string): Promise<string | null> {
  */
 export async function ensurePostgres(databaseUrl: string | undefined, say: Say): Promise<string> {
   const url = databaseUrl ?? DEFAULT_DATABASE_URL;
-  const problem = await postgresAnswers(url);
+  const problem = await postgresProblem(url);
   if (!problem) return url;
   if (databaseUrl) {
     throw new Error(`PostgreSQL at DATABASE_URL does not answer: ${problem}`);
