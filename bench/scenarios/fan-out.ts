@@ -145,7 +145,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
 
     // Every written event must be published before it can be delivered; then wait for the deliveries.
     const expectedCursors: number[] = [];
-    await waitUntil(
+    const allPublished = await waitUntil(
       async () => {
         const { rows } = await db.pool.query<{ published_seq: string | null }>(
           'SELECT published_seq FROM outbox_events WHERE aggregate_id = ANY($1::varchar[])',
@@ -157,6 +157,11 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       },
       { timeoutMs: 120_000, intervalMs: 250 },
     );
+    // Without the full set of published events nothing can be counted as missed: fail loudly rather
+    // than report "0 of 0 missed".
+    if (!allPublished) {
+      throw new Error(`not every one of the ${petIds.length} written events was published within 120 s`);
+    }
     const expectedDeliveries = expectedCursors.length * options.fanoutSubscribers;
     let last = -1;
     let lastChange = Date.now();
