@@ -12,7 +12,7 @@ import { createRelayMetricsObserver } from './metrics/relay-metrics-observer.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts';
 import { createOutboxAdmin } from './outbox/outbox-admin.ts';
 import { createOutboxStatusReader } from './outbox/outbox-status.ts';
-import { compressionCodecs, createEventPublisher } from './outbox/publish-events.ts';
+import { createConfiguredPublisher } from './outbox/publish-events.ts';
 import { createPublishedFeed } from './outbox/published-feed.ts';
 import { createRelay, type Relay } from './outbox/relay.ts';
 import { allTopics } from './outbox/topics.ts';
@@ -29,13 +29,7 @@ export type App = {
 export function buildApp({ config, logger }: { config: Config; logger: Logger }): App {
   const db = createDatabase({ url: config.database.url });
   const kafka = createKafka({ config, logger });
-  const publisher = createEventPublisher({
-    kafka,
-    source: `/${config.serviceName}`,
-    compression: compressionCodecs[config.kafka.compression],
-    topics: allTopics(config.kafka.topicPrefix),
-    topicPartitions: config.kafka.topicPartitions,
-  });
+  const publisher = createConfiguredPublisher({ kafka, config });
   const metrics = createServiceMetrics({
     relayStatus: () => relay?.status() ?? null,
     topics: config.outbox.relayEnabled ? allTopics(config.kafka.topicPrefix) : [],

@@ -3,9 +3,8 @@ import { createDatabase } from './infra/db.ts';
 import { createKafka } from './infra/kafka.ts';
 import { createLogger } from './infra/logger.ts';
 import { onShutdownSignal } from './infra/shutdown.ts';
-import { compressionCodecs, createEventPublisher } from './outbox/publish-events.ts';
+import { createConfiguredPublisher } from './outbox/publish-events.ts';
 import { createRelay } from './outbox/relay.ts';
-import { allTopics } from './outbox/topics.ts';
 
 /**
  * The relay alone (`npm run relay`): no HTTP, no GraphQL. Start as many as you like, on one machine
@@ -20,13 +19,7 @@ async function main(): Promise<void> {
   // The claim, the mark, lease renewals, heartbeats and retention; a few connections are plenty.
   const db = createDatabase({ url: config.database.url, maxConnections: 4 });
   const kafka = createKafka({ config, logger });
-  const publisher = createEventPublisher({
-    kafka,
-    source: `/${config.serviceName}`,
-    compression: compressionCodecs[config.kafka.compression],
-    topics: allTopics(config.kafka.topicPrefix),
-    topicPartitions: config.kafka.topicPartitions,
-  });
+  const publisher = createConfiguredPublisher({ kafka, config });
   const relay = createRelay({ pool: db.pool, publisher, config, logger, mode: 'standalone' });
   await relay.start();
   logger.info({ relayId: relay.id }, 'standalone relay running');

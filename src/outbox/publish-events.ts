@@ -1,7 +1,9 @@
 import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import type { Config } from '../config/env.ts';
 import { ensureTopics } from '../infra/kafka.ts';
 import type { ClaimedEvent } from './claimed-event.ts';
 import { toKafkaMessage } from './kafka-message.ts';
+import { allTopics } from './topics.ts';
 
 export type Publication = { event: ClaimedEvent; partition: number; offset: string };
 
@@ -145,4 +147,23 @@ export function createEventPublisher({
       return publications;
     },
   };
+}
+
+/** The publisher as the service configures it: its CloudEvents source, compression, topics and partitions. */
+export function createConfiguredPublisher({
+  kafka,
+  config,
+  source = `/${config.serviceName}`,
+}: {
+  kafka: Kafka;
+  config: Pick<Config, 'serviceName' | 'kafka'>;
+  source?: string;
+}): EventPublisher {
+  return createEventPublisher({
+    kafka,
+    source,
+    compression: compressionCodecs[config.kafka.compression],
+    topics: allTopics(config.kafka.topicPrefix),
+    topicPartitions: config.kafka.topicPartitions,
+  });
 }

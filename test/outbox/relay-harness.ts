@@ -12,13 +12,9 @@ import { createDatabase, type Database } from '../../src/infra/db.ts';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
-import {
-  compressionCodecs,
-  createEventPublisher,
-  type EventPublisher,
-} from '../../src/outbox/publish-events.ts';
+import { createConfiguredPublisher, type EventPublisher } from '../../src/outbox/publish-events.ts';
 import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay.ts';
-import { type AggregateType, allTopics } from '../../src/outbox/topics.ts';
+import type { AggregateType } from '../../src/outbox/topics.ts';
 import type { CollectedMessage } from '../support/kafka-collector.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -51,12 +47,10 @@ export function startInProcessRelay(
   const config = testConfig(env);
   const logger = createLogger(config);
   const db = createDatabase({ url: config.database.url, maxConnections: 4 });
-  const publisher = createEventPublisher({
+  const publisher = createConfiguredPublisher({
     kafka: createKafka({ config, logger }),
+    config,
     source: '/petstore-outbox-test',
-    compression: compressionCodecs[config.kafka.compression],
-    topics: allTopics(config.kafka.topicPrefix),
-    topicPartitions: config.kafka.topicPartitions,
   });
   const relay = createRelay({ pool: db.pool, publisher, config, logger, observer, relayId });
   return {
