@@ -7,6 +7,19 @@ import {
 } from './claimed-event.ts';
 
 /**
+ * Locks the `candidates` (each an aggregate's oldest unpublished event) that are still pending and
+ * unleased; SKIP LOCKED leaves those another relay is claiming right now to it. Shared by both passes.
+ */
+const LOCK_HEADS = `heads AS (
+       SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.created_at
+       FROM outbox_events e
+       WHERE e.id IN (SELECT id FROM candidates)
+         AND e.status = 'pending'
+         AND (e.locked_until IS NULL OR e.locked_until < now())
+       FOR UPDATE OF e SKIP LOCKED
+     )`;
+
+/**
  * The part both claim statements share, once `heads` (locked with SKIP LOCKED) is known:
  * behind each head the aggregate's next pending events, as a prefix of its sequence, then the
  * batch taken round-robin (every head first, then every second event, ...) and leased.
@@ -86,14 +99,7 @@ export const CLAIM_OLDEST_SQL = `WITH oldest AS (
        ORDER BY o.created_at
        LIMIT $2
      ),
-     heads AS (
-       SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.created_at
-       FROM outbox_events e
-       WHERE e.id IN (SELECT id FROM candidates)
-         AND e.status = 'pending'
-         AND (e.locked_until IS NULL OR e.locked_until < now())
-       FOR UPDATE OF e SKIP LOCKED
-     ),${FOLLOWERS_AND_LEASE}
+     ${LOCK_HEADS},${FOLLOWERS_AND_LEASE}
      SELECT claimed.*, (SELECT count(*) FROM oldest)::int AS window_rows, NULL::text AS last_type, NULL::text AS last_id
      FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
 
@@ -128,14 +134,7 @@ function claimByAggregateSql(fromKey: boolean): string {
        WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
        LIMIT $2
      ),
-     heads AS (
-       SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.created_at
-       FROM outbox_events e
-       WHERE e.id IN (SELECT id FROM candidates)
-         AND e.status = 'pending'
-         AND (e.locked_until IS NULL OR e.locked_until < now())
-       FOR UPDATE OF e SKIP LOCKED
-     ),${FOLLOWERS_AND_LEASE}
+     ${LOCK_HEADS},${FOLLOWERS_AND_LEASE}
      SELECT claimed.*, NULL::int AS window_rows, last.aggregate_type AS last_type, last.aggregate_id AS last_id
      FROM (SELECT 1) AS one
      LEFT JOIN claimed ON true
