@@ -78,6 +78,8 @@ const EnvSchema = z.object({
   OUTBOX_RETENTION_INTERVAL: seconds(1, 86_400).default(60),
   OUTBOX_RETENTION_BATCH_SIZE: integer(1, 100_000).default(1000),
   OUTBOX_HEARTBEAT_INTERVAL: seconds(0.1, 3600).default(5),
+  /** Dead rows in outbox_events that make a relay run VACUUM (ANALYZE) on it; 0 leaves it to autovacuum. */
+  OUTBOX_VACUUM_DEAD_ROWS: integer(0, 100_000_000).default(50_000),
   OUTBOX_RELAY_ENABLED: boolean.default(true),
   /** How often the outbox numbers (Prometheus gauges, outboxMetrics) are read from the database. */
   OUTBOX_METRICS_INTERVAL: seconds(0.1, 3600).default(5),
@@ -114,6 +116,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       retentionIntervalMs: Math.round(env.OUTBOX_RETENTION_INTERVAL * 1000),
       retentionBatchSize: env.OUTBOX_RETENTION_BATCH_SIZE,
       heartbeatIntervalMs: Math.round(env.OUTBOX_HEARTBEAT_INTERVAL * 1000),
+      vacuumDeadRows: env.OUTBOX_VACUUM_DEAD_ROWS,
     },
   };
 }

@@ -17,6 +17,7 @@ import { RELAY_CONTROL_CHANNEL } from './relay-control.ts';
 import { createRelayHeartbeat, purgeStaleRelayInstances, type RelayMode } from './relay-heartbeat.ts';
 import { renewLeases } from './renew-leases.ts';
 import { type FailureOutcome, recordPublishFailure, releaseClaims } from './settle-failures.ts';
+import { createOutboxVacuumer } from './vacuum-outbox.ts';
 import { WakeSignal } from './wake-signal.ts';
 
 /** Sent by the trigger on `outbox_events` at the commit of every transaction that added events, and by replays. */
@@ -72,8 +73,9 @@ export type Relay = {
  * While a batch is in flight its lease is renewed every third of OUTBOX_LEASE_TIMEOUT, so a slow
  * publish (kafkajs may retry a request for tens of seconds) does not let another relay take the
  * same events over; only a relay that stopped renewing (crashed, or cut off from the database)
- * loses its claims. Each instance also heartbeats in `outbox_relay_instances` and purges processed
- * rows past OUTBOX_RETENTION_DAYS (one instance at a time).
+ * loses its claims. Each instance also heartbeats in `outbox_relay_instances`, purges processed
+ * rows past OUTBOX_RETENTION_DAYS and vacuums the outbox table past OUTBOX_VACUUM_DEAD_ROWS dead
+ * rows (each of these one instance at a time).
  */
 export function createRelay({
   pool,
@@ -132,6 +134,11 @@ export function createRelay({
     intervalMs: config.outbox.heartbeatIntervalMs,
     logger: log,
     state: () => ({ circuitState: breaker.state, kafkaConnected, lastError }),
+  });
+  const vacuumer = createOutboxVacuumer({
+    pool,
+    deadRowThreshold: config.outbox.vacuumDeadRows,
+    log,
   });
 
   async function ensureConnected(): Promise<void> {
@@ -193,6 +200,7 @@ export function createRelay({
       try {
         const result = await markPublished(pool, publications);
         if (!result) return;
+        vacuumer.noteChanged(result.marked.length);
         observer.onPublished?.(result.marked, result.range, performance.now() - started);
         for (const { event, partition, offset } of result.marked) {
           log.debug(
@@ -388,6 +396,7 @@ export function createRelay({
       signal.wake();
       await loop;
       await retentionRun;
+      await vacuumer.settle();
       await heartbeat.stop();
       await listener.stop();
       log.info('relay stopped');
