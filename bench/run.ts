@@ -182,13 +182,19 @@ try {
       });
     }
   }
-  if (endToEndLatency.status === 'ok')
+  if (endToEndLatency.status === 'ok') {
     entries.push({
       scenario: 'end-to-end latency',
       process: 'server',
       peakRssBytes: endToEndLatency.result.peakRssBytes,
       heap: endToEndLatency.result.serverHeap,
     });
+    entries.push({
+      scenario: 'end-to-end latency',
+      process: 'standalone relay',
+      peakRssBytes: endToEndLatency.result.relayPeakRssBytes,
+    });
+  }
   if (mutationThroughput.status === 'ok')
     entries.push({
       scenario: 'mutation throughput',

@@ -211,7 +211,7 @@ export function renderMarkdown(report: BenchReport): string {
     endToEndLatency: () =>
       sectionBody(sections.endToEndLatency, (r) =>
         [
-          `createPet over HTTP at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${formatCount(r.written)} requests, ${r.writeErrors} errors${r.firstWriteError ? `: ${r.firstWriteError}` : ''}).${r.achievedRate < 0.9 * r.targetRate ? ' **The API did not keep up with the target rate**: requests queued, so the figures below include that queueing (see the mutation throughput section for what the API sustains).' : ''}`,
+          `${r.topology}. createPet over HTTP at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${formatCount(r.written)} requests, ${r.writeErrors} errors${r.firstWriteError ? `: ${r.firstWriteError}` : ''}).${r.achievedRate < 0.9 * r.targetRate ? ' **The API did not keep up with the target rate**: requests queued, so the figures below include that queueing (see the mutation throughput section for what the API sustains).' : ''}`,
           table(PERCENTILE_HEADER, [
             percentileRow('commit → Kafka ack (broker append time)', r.commitToAck),
             percentileRow('commit → row marked published', r.commitToMarked),

@@ -1,6 +1,6 @@
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
-import { type HeapStats, startServer } from '../infra/service-launcher.ts';
+import { type HeapStats, startExtraRelay, startServer } from '../infra/service-launcher.ts';
 import { LatencyHistogram, type Percentiles } from '../lib/latency-histogram.ts';
 import { formatCount, formatMs, formatRate } from '../lib/progress.ts';
 import { rateSeries, type SeriesPoint } from '../lib/series.ts';
@@ -20,6 +20,8 @@ export type LatencyResult = {
   achievedRate: number;
   /** How the commit moment is taken; see the report. */
   commitBasis: string;
+  /** Which processes ran the API and the relay. */
+  topology: string;
   commitToAck: Percentiles;
   commitToMarked: Percentiles;
   commitToSubscriber: Percentiles;
@@ -31,6 +33,7 @@ export type LatencyResult = {
   subscriptionErrors: string[];
   series: { written: SeriesPoint[]; acknowledged: SeriesPoint[]; delivered: SeriesPoint[] };
   peakRssBytes: number | null;
+  relayPeakRssBytes: number | null;
   serverHeap: HeapStats | null;
   /** While the load ran. */
   cpu: CpuUsage;
@@ -57,7 +60,16 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
     partitions: context.serviceDefaults.topicPartitions,
     logAppendTime: true,
   });
-  const server = await startServer(context, 'latency-server', { databaseUrl: db.url, topicPrefix });
+  // The relay runs as its own process (`npm run relay`) beside a server started with
+  // OUTBOX_RELAY_ENABLED=false. Embedded, it shares the server's one event loop: once the API is
+  // saturated every step of the relay waits behind the queued requests, and in this scenario the
+  // embedded relay fell a minute behind (p50 58.5 s, the API at 270 requests/s).
+  const server = await startServer(context, 'latency-server', {
+    databaseUrl: db.url,
+    topicPrefix,
+    env: { OUTBOX_RELAY_ENABLED: 'false' },
+  });
+  const relay = await startExtraRelay(context, 'latency-relay', { databaseUrl: db.url, topicPrefix });
   const client = createPetClient(server.graphqlUrl, { sockets: 256 });
   const kafka = await listenToKafka(context.brokers, [topicFor(topicPrefix, 'pet')]);
   const subscriber = listenToSubscription(server.wsUrl);
@@ -85,7 +97,10 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
     progress.say(
       `createPet at ${formatRate(options.latencyRate)} for ${options.latencySeconds} s; timing commit → ack → subscriber`,
     );
-    const cpu = watchCpu({ server: server.pid, harness: process.pid }, infrastructureGroups(db.name));
+    const cpu = watchCpu(
+      { server: server.pid, relay: relay.pid, harness: process.pid },
+      infrastructureGroups(db.name),
+    );
     const written = await writeSteadily({
       rate: options.latencyRate,
       seconds: options.latencySeconds,
@@ -138,6 +153,8 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
       firstWriteError: failed[0]?.outcome.ok === false ? failed[0].outcome.error : null,
       achievedRate: written.requests.length / written.seconds,
       commitBasis: 'created_at (transaction start, now()); latencies are upper bounds',
+      topology:
+        'API server (OUTBOX_RELAY_ENABLED=false) and a standalone relay (npm run relay), two processes',
       commitToAck: commitToAck.summary(),
       commitToMarked: commitToMarked.summary(),
       commitToSubscriber: commitToSubscriber.summary(),
@@ -166,6 +183,7 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
       },
       serverHeap: await server.heapStats(),
       peakRssBytes: await server.stop(),
+      relayPeakRssBytes: await relay.stop(),
       cpu: cpuUsage,
     };
     progress.say(
@@ -177,6 +195,7 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
     await kafka.stop().catch(() => {});
     client.close();
     await server.stop().catch(() => null);
+    await relay.stop().catch(() => null);
     await context.kafkaTopics.delete(topics).catch(() => {});
     await db.drop();
   }
