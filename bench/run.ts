@@ -202,13 +202,19 @@ try {
       peakRssBytes: mutationThroughput.result.peakRssBytes,
       heap: mutationThroughput.result.serverHeap,
     });
-  if (fanOut.status === 'ok')
+  if (fanOut.status === 'ok') {
     entries.push({
       scenario: 'subscription fan-out',
       process: 'server',
       peakRssBytes: fanOut.result.peakRssBytes,
       heap: fanOut.result.serverHeap,
     });
+    entries.push({
+      scenario: 'subscription fan-out',
+      process: 'standalone relay',
+      peakRssBytes: fanOut.result.relayPeakRssBytes,
+    });
+  }
   if (scaleKnobs.status === 'ok') {
     const { instances, batchSizes, backlogSizes } = scaleKnobs.result;
     for (const run of [...instances, ...batchSizes, ...backlogSizes]) {

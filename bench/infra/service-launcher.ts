@@ -143,3 +143,24 @@ export async function startExtraRelay(
     },
   };
 }
+
+/**
+ * The API server started with OUTBOX_RELAY_ENABLED=false, and the relay as a process of its own
+ * (`npm run relay`): the topology for the scenarios that load the API or the live feed. Embedded, the
+ * relay shares the server's one event loop, and once that loop is saturated (requests, or hundreds of
+ * subscribers) every step of the relay waits behind the queue: in the latency scenario it fell a
+ * minute behind (commit → ack p50 58.5 s, API at 270 requests/s), and in the fan-out scenario
+ * events written during the load were still unpublished two minutes after it.
+ */
+export async function startServerAndStandaloneRelay(
+  context: BenchContext,
+  label: string,
+  settings: ServiceSettings,
+): Promise<{ server: RunningServer; relay: ServiceProcess & { standalone: boolean } }> {
+  const server = await startServer(context, `${label}-server`, {
+    ...settings,
+    env: { ...settings.env, OUTBOX_RELAY_ENABLED: 'false' },
+  });
+  const relay = await startExtraRelay(context, `${label}-relay`, settings);
+  return { server, relay };
+}

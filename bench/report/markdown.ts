@@ -256,7 +256,7 @@ export function renderMarkdown(report: BenchReport): string {
     fanOut: () =>
       sectionBody(sections.fanOut, (r) =>
         [
-          `${formatCount(r.subscribers)} graphql-ws subscribers (one WebSocket each, in a process of their own) on eventPublished while createPet runs at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${r.writeErrors} errors).`,
+          `${formatCount(r.subscribers)} graphql-ws subscribers (one WebSocket each, in a process of their own) on eventPublished of the API server (OUTBOX_RELAY_ENABLED=false; the relay runs as its own process) while createPet runs at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${r.writeErrors} errors).`,
           table(
             ['expected deliveries', 'delivered', 'missed', 'subscribers missing any', 'duplicates'],
             [

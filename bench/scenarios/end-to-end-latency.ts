@@ -1,6 +1,6 @@
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
-import { type HeapStats, startExtraRelay, startServer } from '../infra/service-launcher.ts';
+import { type HeapStats, startServerAndStandaloneRelay } from '../infra/service-launcher.ts';
 import { LatencyHistogram, type Percentiles } from '../lib/latency-histogram.ts';
 import { formatCount, formatMs, formatRate } from '../lib/progress.ts';
 import { rateSeries, type SeriesPoint } from '../lib/series.ts';
@@ -60,16 +60,10 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
     partitions: context.serviceDefaults.topicPartitions,
     logAppendTime: true,
   });
-  // The relay runs as its own process (`npm run relay`) beside a server started with
-  // OUTBOX_RELAY_ENABLED=false. Embedded, it shares the server's one event loop: once the API is
-  // saturated every step of the relay waits behind the queued requests, and in this scenario the
-  // embedded relay fell a minute behind (p50 58.5 s, the API at 270 requests/s).
-  const server = await startServer(context, 'latency-server', {
+  const { server, relay } = await startServerAndStandaloneRelay(context, 'latency', {
     databaseUrl: db.url,
     topicPrefix,
-    env: { OUTBOX_RELAY_ENABLED: 'false' },
   });
-  const relay = await startExtraRelay(context, 'latency-relay', { databaseUrl: db.url, topicPrefix });
   const client = createPetClient(server.graphqlUrl, { sockets: 256 });
   const kafka = await listenToKafka(context.brokers, [topicFor(topicPrefix, 'pet')]);
   const subscriber = listenToSubscription(server.wsUrl);

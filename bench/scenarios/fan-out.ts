@@ -9,7 +9,7 @@ import type {
 } from '../fanout/fan-out-protocol.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
 import { REPO_ROOT } from '../infra/repo-paths.ts';
-import { type HeapStats, startServer } from '../infra/service-launcher.ts';
+import { type HeapStats, startServerAndStandaloneRelay } from '../infra/service-launcher.ts';
 import { LatencyHistogram, type Percentiles } from '../lib/latency-histogram.ts';
 import { formatCount, formatMs, formatRate } from '../lib/progress.ts';
 import { waitUntil } from '../lib/wait-until.ts';
@@ -34,6 +34,7 @@ export type FanOutResult = {
   latency: Percentiles;
   firstErrors: string[];
   peakRssBytes: number | null;
+  relayPeakRssBytes: number | null;
   serverHeap: HeapStats | null;
   subscriberProcessPeakRssBytes: number;
   firstWriteError: string | null;
@@ -103,7 +104,10 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
   const { options, progress } = context;
   const db = await context.databases.create('fanout');
   const topicPrefix = topicPrefixFor('fanout');
-  const server = await startServer(context, 'fanout-server', { databaseUrl: db.url, topicPrefix });
+  const { server, relay } = await startServerAndStandaloneRelay(context, 'fanout', {
+    databaseUrl: db.url,
+    topicPrefix,
+  });
   const client = createPetClient(server.graphqlUrl, { sockets: 128 });
   const subscribers = startSubscribers(context, server.wsUrl, options.fanoutSubscribers);
   const unregister = context.onCleanup(async () => subscribers.kill());
@@ -131,7 +135,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
         );
     }, 5000);
     const cpu = watchCpu(
-      { server: server.pid, subscribers: subscribers.pid, harness: process.pid },
+      { server: server.pid, relay: relay.pid, subscribers: subscribers.pid, harness: process.pid },
       infrastructureGroups(db.name),
     );
     const written = await writeSteadily({
@@ -196,6 +200,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       firstErrors: report.firstErrors,
       serverHeap: await server.heapStats(),
       peakRssBytes: await server.stop(),
+      relayPeakRssBytes: await relay.stop(),
       subscriberProcessPeakRssBytes: report.maxRssBytes,
       firstWriteError: firstFailure && !firstFailure.ok ? firstFailure.error : null,
       cpu: cpuUsage,
@@ -209,6 +214,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
     subscribers.kill();
     client.close();
     await server.stop().catch(() => null);
+    await relay.stop().catch(() => null);
     await context.kafkaTopics.delete(allTopics(topicPrefix)).catch(() => {});
     await db.drop();
   }

@@ -1,5 +1,6 @@
 import { Repeater } from 'graphql-yoga';
 import type pg from 'pg';
+import { createEventLoopBudget } from '../infra/event-loop-budget.ts';
 import type { Logger } from '../infra/logger.ts';
 import { createPgListener } from '../infra/pg-listener.ts';
 import { PUBLISHED_CHANNEL } from './mark-published.ts';
@@ -9,6 +10,8 @@ import { latestPublishedSeq, readPublishedAfter } from './read-published.ts';
 const PAGE_SIZE = 500;
 /** A subscriber further behind than this stops being fed from memory and reads its way back from the table. */
 const MAX_QUEUED_PER_SUBSCRIBER = 5000;
+/** Deliveries, over all subscribers, between two turns of the event loop (see event-loop-budget.ts). */
+const DELIVERIES_PER_TURN = 200;
 
 export type PublishedFeed = {
   start(): Promise<void>;
@@ -54,6 +57,7 @@ export function createPublishedFeed({
   let reading: Promise<void> | null = null;
   let readAgain = false;
   let pollTimer: NodeJS.Timeout | null = null;
+  const budget = createEventLoopBudget(DELIVERIES_PER_TURN);
 
   const listener = createPgListener({
     url: databaseUrl,
@@ -116,15 +120,23 @@ export function createPublishedFeed({
         });
         // Shared pages are queued from the very start; catching up from the table and the queue
         // overlap rather than leave a gap, and the cursor drops the overlap.
-        const queue: PublishedEvent[] = [];
+        // Read from `head` on (Array.shift moves the whole array: quadratic on a long queue).
+        let queue: PublishedEvent[] = [];
+        let head = 0;
         let overflowed = false;
         const onEvents = (events: PublishedEvent[]) => {
           if (overflowed) return;
-          if (queue.length + events.length > maxQueuedPerSubscriber) {
+          if (queue.length - head + events.length > maxQueuedPerSubscriber) {
             // Too far behind to buffer: drop the queue and read the gap from the table instead.
-            queue.length = 0;
+            queue = [];
+            head = 0;
             overflowed = true;
           } else {
+            if (head >= 1024 || head === queue.length) {
+              // Drop what was delivered now and then (amortised O(1) per event).
+              queue = queue.slice(head);
+              head = 0;
+            }
             queue.push(...events);
           }
           wake?.();
@@ -147,7 +159,9 @@ export function createPublishedFeed({
           const pass = async (event: PublishedEvent) => {
             if (!isAfter(event.cursor, delivered)) return;
             delivered = event.cursor;
-            if (matchesFilter(event, filter)) await Promise.race([push(event), stop]);
+            if (!matchesFilter(event, filter)) return;
+            await Promise.race([push(event), stop]);
+            await budget.spend();
           };
           while (!stopped) {
             if (overflowed) {
@@ -172,14 +186,15 @@ export function createPublishedFeed({
               }
               continue;
             }
-            const next = queue.shift();
+            const next = queue[head];
             if (next) {
+              head += 1;
               await pass(next);
               continue;
             }
             await new Promise<void>((resolve) => {
               wake = resolve;
-              if (stopped || overflowed || queue.length > 0) resolve();
+              if (stopped || overflowed || head < queue.length) resolve();
             });
             wake = null;
           }
