@@ -3,7 +3,7 @@ import type { AppServices } from './graphql/context.ts';
 import { createGraphQLServer } from './graphql/yoga.ts';
 import { createReadinessCheck } from './http/readiness.ts';
 import { createHttpServer } from './http/server.ts';
-import { createDatabase } from './infra/db.ts';
+import { createDatabase, createPool } from './infra/db.ts';
 import { createKafka } from './infra/kafka.ts';
 import type { Logger } from './infra/logger.ts';
 import { graphqlMetricsPlugin } from './metrics/graphql-metrics-plugin.ts';
@@ -50,8 +50,16 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
   const relay = config.outbox.relayEnabled
     ? createRelay({ pool: db.pool, publisher, config, logger, observer })
     : null;
+  // The live feed reads through a pool of its own: subscribers catching up from the table (after a
+  // resume, or after falling behind) each read pages of their own, and must not take the connections
+  // mutations need.
+  const feedPool = createPool({
+    url: config.database.url,
+    maxConnections: 3,
+    applicationName: 'petstore-outbox-feed',
+  });
   const publishedFeed = createPublishedFeed({
-    pool: db.pool,
+    pool: feedPool,
     databaseUrl: config.database.url,
     logger,
     pollIntervalMs: config.outbox.pollingIntervalMs,
@@ -88,6 +96,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       await relay?.stop();
       await publisher.disconnect().catch(() => {});
       await publishedFeed.stop();
+      await feedPool.end();
       await sampler.stop();
       await db.close();
     },

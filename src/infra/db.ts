@@ -10,6 +10,22 @@ export type Database = {
   close(): Promise<void>;
 };
 
+/** A pg pool of its own, for work that must not wait for (or hold) the connections business code uses. */
+export function createPool({
+  url,
+  maxConnections,
+  applicationName = 'petstore-outbox',
+}: {
+  url: string;
+  maxConnections: number;
+  applicationName?: string;
+}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: applicationName });
+  // An idle client that loses its server must not crash the process; the next query reports the problem.
+  pool.on('error', () => {});
+  return pool;
+}
+
 // NUMERIC and BIGINT come back as strings (pg's default): money and offsets stay exact.
 export function createDatabase({
   url,
@@ -18,13 +34,7 @@ export function createDatabase({
   url: string;
   maxConnections?: number;
 }): Database {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: maxConnections,
-    application_name: 'petstore-outbox',
-  });
-  // An idle client that loses its server must not crash the process; the next query reports the problem.
-  pool.on('error', () => {});
+  const pool = createPool({ url, maxConnections });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

@@ -205,7 +205,9 @@ export function createOutboxStatusReader({
             wanted = false;
             lastState = stateKey(relayStatus());
             // Waits for the client to take it: a slow client gets the latest status, not a queue of old ones.
-            await Promise.race([push(await read()), stop]);
+            // (A Repeater settles a pending push when it stops; racing it with `stop` would leave one
+            // reaction on `stop` per update for the subscription's whole life.)
+            await push(await read());
           }
         } finally {
           clearInterval(stateTimer);
