@@ -27,7 +27,7 @@ export type App = {
 
 /** Wires the service: database, Kafka, relay, live feed, GraphQL over HTTP and WebSocket. */
 export function buildApp({ config, logger }: { config: Config; logger: Logger }): App {
-  const db = createDatabase({ url: config.database.url });
+  const db = createDatabase({ url: config.database.url, logger });
   const kafka = createKafka({ config, logger });
   const publisher = createConfiguredPublisher({ kafka, config });
   const metrics = createServiceMetrics({
@@ -57,6 +57,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     url: config.database.url,
     maxConnections: 3,
     applicationName: 'petstore-outbox-feed',
+    logger,
   });
   const publishedFeed = createPublishedFeed({
     pool: feedPool,

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config);
   // The claim, the mark, lease renewals, heartbeats and retention; a few connections are plenty.
-  const db = createDatabase({ url: config.database.url, maxConnections: 4 });
+  const db = createDatabase({ url: config.database.url, maxConnections: 4, logger });
   const kafka = createKafka({ config, logger });
   const publisher = createConfiguredPublisher({ kafka, config });
   const relay = createRelay({ pool: db.pool, publisher, config, logger, mode: 'standalone' });

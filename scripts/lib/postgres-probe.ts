@@ -11,6 +11,7 @@ export async function postgresProblem(databaseUrl: string, timeoutMs = 3000): Pr
     connectionString: maintenance.toString(),
     connectionTimeoutMillis: timeoutMs,
   });
+  client.on('error', () => {}); // the failed query reports it; an unheard 'error' event would crash
   try {
     await client.connect();
     await client.query('SELECT 1');

@@ -482,6 +482,9 @@ async function assertLockfileProvider(migrationsDir: string): Promise<void> {
 
 async function withClient<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A connection lost between statements fails the statement that runs next; without a listener
+  // the 'error' event would kill the process first.
+  client.on('error', () => {});
   await client.connect();
   try {
     return await work(client);

@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import type { Logger } from './logger.ts';
 
 export type Database = {
   /** Business code and GraphQL resolvers use Prisma. */
@@ -10,18 +11,42 @@ export type Database = {
   close(): Promise<void>;
 };
 
+/**
+ * Every pg client needs an 'error' listener for its whole life: a client whose connection dies while
+ * it is checked out (an interactive transaction between two statements, a relay mark, a snapshot read)
+ * emits 'error', and with no listener Node kills the process. pg-pool listens only while a client is
+ * idle, and adapter-pg only inside its transactions. The lost connection is reported once; the query
+ * that runs next on the client fails, and the pool discards the client when it is released.
+ */
+export function guardClient(
+  client: pg.Client | pg.PoolClient,
+  logger?: Logger,
+  what = 'database connection',
+): void {
+  let reported = false;
+  client.on('error', (error: Error & { code?: string }) => {
+    if (reported) return;
+    reported = true;
+    logger?.warn({ err: error.message, code: error.code }, `${what} lost; the client is discarded`);
+  });
+}
+
 /** A pg pool of its own, for work that must not wait for (or hold) the connections business code uses. */
 export function createPool({
   url,
   maxConnections,
   applicationName = 'petstore-outbox',
+  logger,
 }: {
   url: string;
   maxConnections: number;
   applicationName?: string;
+  logger?: Logger;
 }): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: applicationName });
-  // An idle client that loses its server must not crash the process; the next query reports the problem.
+  pool.on('connect', (client) => guardClient(client, logger, `${applicationName} connection`));
+  // Idle clients are covered by the listener above; the pool re-emits their errors here, and an
+  // 'error' event with no listener would still be thrown.
   pool.on('error', () => {});
   return pool;
 }
@@ -30,11 +55,13 @@ export function createPool({
 export function createDatabase({
   url,
   maxConnections = 10,
+  logger,
 }: {
   url: string;
   maxConnections?: number;
+  logger?: Logger;
 }): Database {
-  const pool = createPool({ url, maxConnections });
+  const pool = createPool({ url, maxConnections, logger });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
