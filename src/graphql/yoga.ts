@@ -3,6 +3,7 @@ import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance 
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { schema } from './schema.ts';
+import { maskErrorTellingOutages } from './service-unavailable.ts';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID_PATTERN = /^[\w.:-]{1,255}$/;
@@ -61,7 +62,8 @@ export function createGraphQLServer({
     graphiql: { title: 'petstore-outbox', subscriptionsProtocol: 'WS' },
     renderGraphiQL: offlineGraphiQL(),
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
-    maskedErrors: true,
+    // A database outage is the exception: clients get SERVICE_UNAVAILABLE and know to retry.
+    maskedErrors: { maskError: maskErrorTellingOutages },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
