@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from '../support/graphql-client.ts';
+import { startServiceProcess } from '../support/service-process.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { startServiceProcess } from '../support/service-process.ts';
 
 let database: TestDatabase;
 
