@@ -82,15 +82,21 @@ async function runClient(
 ) {
   let round = 0;
   const call = async (operation: string, query: string, variables: Record<string, unknown>) => {
-    const response = await fetch(graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as {
-      data?: Record<string, Record<string, unknown> | null>;
-      errors?: unknown;
-    };
+    let response: Response;
+    let body: { data?: Record<string, Record<string, unknown> | null>; errors?: unknown };
+    try {
+      response = await fetch(graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      body = (await response.json()) as typeof body;
+    } catch (error) {
+      // The server is gone (or cut the connection): the assertions on its liveness report it.
+      failures.push({ operation, status: 0, errors: String(error) });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return null;
+    }
     if (body.errors || !body.data) {
       failures.push({ operation, status: response.status, errors: body.errors });
       return null;
