@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BenchReport, SectionName } from '../../bench/report/bench-report.ts';
 import { SECTION_TITLES } from '../../bench/report/bench-report.ts';
-import { ADMIN_DATABASE_URL } from '../support/test-database.ts';
+import { adminDatabaseUrl } from '../support/test-database.ts';
 
 /**
  * The benchmark harness at tiny sizes (`npm run bench -- --smoke`), run as the user runs it, so it
@@ -31,7 +31,7 @@ beforeAll(async () => {
       cwd: repoRoot,
       env: {
         ...process.env,
-        TEST_DATABASE_URL: ADMIN_DATABASE_URL,
+        TEST_DATABASE_URL: adminDatabaseUrl(),
         BENCH_DRAIN_EVENTS: String(SMOKE_DRAIN_EVENTS),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

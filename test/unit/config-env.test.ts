@@ -53,14 +53,14 @@ describe('loadConfig', () => {
 });
 
 describe('the service with bad configuration', () => {
-  test('exits non-zero at start with one clear line per problem and no stack trace', () => {
+  test('exits with 78 (EX_CONFIG) at start, one clear line per problem and no stack trace', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: repoRoot,
       env: { ...process.env, OUTBOX_BATCH_SIZE: 'abc', DATABASE_URL: 'mysql://x/y', KAFKA_BROKERS: 'nope' },
       encoding: 'utf8',
       timeout: 30_000,
     });
-    expect(result.status).not.toBe(0);
+    expect(result.status).toBe(78);
     expect(result.stderr).toContain('Invalid configuration:');
     expect(result.stderr).toMatch(/^ {2}OUTBOX_BATCH_SIZE: expected a whole number \(got "abc"\)$/m);
     expect(result.stderr).toMatch(/^ {2}DATABASE_URL: expected a postgresql:\/\/ URL/m);
