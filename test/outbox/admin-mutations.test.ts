@@ -109,6 +109,7 @@ describe('pauseRelay / resumeRelay', () => {
         { what: 'two heartbeats of the child relay' },
       );
       expect(await count("locked_by IS NOT NULL OR status <> 'pending'")).toBe(0);
+      await collector.caughtUp();
       expect(collector.messages).toEqual([]);
 
       expect(await call(RESUME)).toEqual({
@@ -168,6 +169,7 @@ describe('replayFailedEvents with a filter', () => {
       await seed('pet-f3', 'pet.poison', 'KafkaJSProtocolError: INVALID_RECORD', 10);
       await testApp.app.relay?.runOnce();
       expect(await count("status = 'failed'")).toBe(3);
+      await collector.caughtUp();
       expect(seen()).toEqual([]);
 
       const filter = { eventType: 'pet.poison', errorContains: 'message_too_large' };

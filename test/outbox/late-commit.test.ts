@@ -106,6 +106,7 @@ describe('a transaction that commits late', () => {
       expect(t2Finished).toBe(false);
       // The relay has run round several times and published nothing of the late aggregate.
       await relay.relay.runOnce();
+      await collector.caughtUp();
       expect(collector.messages.filter((m) => m.key === lateAggregate)).toEqual([]);
 
       commit.resolve();

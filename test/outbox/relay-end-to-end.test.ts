@@ -130,6 +130,7 @@ describe('createPet → relay → Kafka → eventPublished', () => {
         kafkaStatus: 'connected',
       });
       await testApp.app.relay?.runOnce();
+      await collector.caughtUp();
       expect(collector.messages.filter((m) => m.key === petId)).toHaveLength(1);
     } finally {
       subscription.stop();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { waitFor } from './wait-for.ts';
 
 export type CollectedMessage = {
   topic: string;
@@ -51,5 +52,33 @@ export async function collectMessages(topics: readonly string[]) {
       });
     },
   });
-  return { messages, stop: () => consumer.disconnect() };
+  /**
+   * Resolves once this consumer has read everything the broker holds on its topics right now. An
+   * absence check ("nothing else was published") made after this is exact: whatever a relay sent and
+   * got acknowledged before the call has been read, so not having it means it was not sent.
+   */
+  async function caughtUp(): Promise<void> {
+    const offsetsAdmin = kafka.admin();
+    await offsetsAdmin.connect();
+    const ends: { topic: string; partition: number; high: bigint }[] = [];
+    try {
+      for (const topic of topics) {
+        for (const { partition, high } of await offsetsAdmin.fetchTopicOffsets(topic)) {
+          if (BigInt(high) > 0n) ends.push({ topic, partition, high: BigInt(high) });
+        }
+      }
+    } finally {
+      await offsetsAdmin.disconnect();
+    }
+    await waitFor(
+      () =>
+        ends.every(({ topic, partition, high }) =>
+          messages.some(
+            (m) => m.topic === topic && m.partition === partition && BigInt(m.offset) + 1n >= high,
+          ),
+        ),
+      { timeoutMs: 30_000, what: 'the collector to read its topics to their current end' },
+    );
+  }
+  return { messages, caughtUp, stop: () => consumer.disconnect() };
 }
