@@ -16,6 +16,7 @@ import { createConfiguredPublisher, type EventPublisher } from '../../src/outbox
 import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
 import type { CollectedMessage } from '../support/kafka-collector.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -281,5 +282,5 @@ export function duplicateIds(messages: readonly CollectedMessage[]): string[] {
 }
 
 export function randomPrefix(tag: string): string {
-  return `test-${tag}-${randomBytes(4).toString('hex')}`;
+  return randomTopicPrefix(tag);
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensurePrismaClient } from '../../scripts/lib/prisma-client.ts';
@@ -9,11 +10,14 @@ import { adminDatabaseUrl, databaseUrl, withAdminClient } from '../support/test-
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabase: string;
+    /** Every topic a test creates starts with `test-<testRunId>-` (test/support/test-app.ts). */
+    testRunId: string;
   }
 }
 
-// One template per run (not a fixed name), so two test runs on one server never drop each other's.
-const templateDatabase = `petstore_test_template_${randomBytes(4).toString('hex')}`;
+// Names of this run's own (not fixed), so two test runs on one server or broker never drop each other's.
+const testRunId = randomBytes(3).toString('hex');
+const templateDatabase = `petstore_test_template_${testRunId}`;
 
 const say = (line: string) => process.stderr.write(`[test] ${line}\n`);
 
@@ -34,6 +38,7 @@ export async function setup(project: TestProject): Promise<void> {
   await withAdminClient((client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(templateDatabase)}`));
   await applyMigrations({ databaseUrl: databaseUrl(templateDatabase) });
   project.provide('templateDatabase', templateDatabase);
+  project.provide('testRunId', testRunId);
   say(
     `template database migrated on ${new URL(adminDatabaseUrl()).host}; Kafka at ${process.env.KAFKA_BROKERS}`,
   );
@@ -43,4 +48,24 @@ export async function teardown(): Promise<void> {
   await withAdminClient((client) =>
     client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(templateDatabase)} WITH (FORCE)`),
   );
+  await deleteTopicsOfThisRun();
+}
+
+/** The topics this run's tests created: the shared broker does not keep growing run after run. */
+async function deleteTopicsOfThisRun(): Promise<void> {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) return;
+  const admin = new Kafka({
+    clientId: 'test-teardown',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const ours = (await admin.listTopics()).filter((topic) => topic.startsWith(`test-${testRunId}-`));
+    if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 60_000 });
+    say(`deleted the ${ours.length} topics this run created`);
+  } finally {
+    await admin.disconnect();
+  }
 }
