@@ -1,6 +1,6 @@
+import { freePort } from '../../scripts/lib/free-port.ts';
 import type { BenchContext } from '../scenarios/bench-context.ts';
 import { logFileFor } from '../scenarios/bench-context.ts';
-import { freePort } from './free-port.ts';
 import { relayEntry, SERVER_ENTRY } from './repo-paths.ts';
 import {
   relayStarted,
