@@ -112,7 +112,7 @@ describe('npm run bench -- --smoke', () => {
 
   test('every event written through the API reached Kafka and the subscribers', () => {
     const latency = section('endToEndLatency');
-    expect(latency.writeErrors).toBe(0);
+    expect(latency.writeErrors, String(latency.firstWriteError)).toBe(0);
     expect(latency).toMatchObject({ missingOnKafka: 0, missingAtSubscriber: 0 });
     expect(latency.commitToAck.count).toBe(latency.written);
     const mutations = section('mutationThroughput');

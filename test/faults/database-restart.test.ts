@@ -12,9 +12,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
-import { type ChildRelay, DEFAULT_BROKERS, readTopics, spawnRelay } from '../outbox/relay-harness.ts';
+import { type ChildRelay, DEFAULT_BROKERS, spawnRelay } from '../outbox/relay-harness.ts';
 import { graphql } from '../support/graphql-client.ts';
-import type { CollectedMessage } from '../support/kafka-collector.ts';
+import { compareKafkaWithOutbox } from '../support/outbox-on-kafka.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.ts';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
@@ -127,15 +127,6 @@ async function createPetWorks(): Promise<boolean> {
   return response?.data?.createPet.__typename === 'PetPayload';
 }
 
-/** Kafka order: by topic, partition, offset. */
-function inKafkaOrder(messages: readonly CollectedMessage[]): CollectedMessage[] {
-  return [...messages].sort((a, b) =>
-    a.topic !== b.topic
-      ? a.topic.localeCompare(b.topic)
-      : a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-  );
-}
-
 describe(`PostgreSQL restarted ${RESTARTS} times under load`, () => {
   test(
     'the server and the relay survive, failed calls are retriable, and Kafka holds exactly the committed events in order',
@@ -201,39 +192,14 @@ describe(`PostgreSQL restarted ${RESTARTS} times under load`, () => {
           },
           { timeoutMs: 60_000, intervalMs: 250, what: 'every committed event to be published' },
         );
-        const { rows: committed } = await db.query<{
-          id: string;
-          aggregate_type: string;
-          aggregate_id: string;
-          aggregate_sequence: number;
-        }>('SELECT id::text, aggregate_type, aggregate_id, aggregate_sequence FROM outbox_events');
-        const messages = await readTopics(DEFAULT_BROKERS, allTopics(topicPrefix));
-        const eventIdOf = (message: CollectedMessage) => String(message.headers.event_id);
-        const onKafka = new Set(messages.map(eventIdOf));
-        const inOutbox = new Map(committed.map((row) => [row.id, row]));
-
-        expect([...inOutbox.keys()].filter((id) => !onKafka.has(id))).toEqual([]); // nothing lost
-        expect([...onKafka].filter((id) => !inOutbox.has(id))).toEqual([]); // nothing phantom
-
-        // In order per aggregate: first deliveries run 1, 2, 3, … with no gap and no overtaking.
-        // A redelivery (an event id seen before) is left out: consumers drop it by id.
-        const seen = new Set<string>();
-        const byAggregate = new Map<string, number[]>();
-        for (const message of inKafkaOrder(messages)) {
-          const id = eventIdOf(message);
-          if (seen.has(id)) continue;
-          seen.add(id);
-          const row = inOutbox.get(id);
-          if (!row) continue;
-          const key = `${row.aggregate_type}/${row.aggregate_id}`;
-          byAggregate.set(key, [...(byAggregate.get(key) ?? []), row.aggregate_sequence]);
-        }
-        const outOfOrder = [...byAggregate].filter(([, sequence]) => sequence.some((n, i) => n !== i + 1));
-        expect(outOfOrder.slice(0, 5)).toEqual([]);
+        const onKafka = await compareKafkaWithOutbox(db, DEFAULT_BROKERS, allTopics(topicPrefix));
+        expect(onKafka.lost).toEqual([]);
+        expect(onKafka.phantom).toEqual([]);
+        expect(onKafka.outOfOrder.slice(0, 5)).toEqual([]);
         process.stderr.write(
           `[database-restart] ${RESTARTS} restarts; ${succeeded.n} calls succeeded, ${failures.length} failed ` +
             `(all SERVICE_UNAVAILABLE); recovery after restart: max ${Math.max(...recoveries)} ms; ` +
-            `${committed.length} events, ${messages.length - onKafka.size} redelivered\n`,
+            `${onKafka.committed} events, ${onKafka.redelivered} redelivered\n`,
         );
       } finally {
         await db.end();
