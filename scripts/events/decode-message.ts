@@ -6,7 +6,7 @@
  * - CloudEvents structured mode: `content-type: application/cloudevents+json`, the value a JSON envelope
  *   holding `id`, `type`, `source`, `subject`, `time`, `data` and extension attributes. CloudEvents
  *   extension names are lowercase letters and digits only, hence `aggregatesequence`, `correlationid`,
- *   `aggregatetype`, `aggregateid`.
+ *   `aggregatetype`, `aggregateid` (and the spec's own `partitionkey`).
  *
  * Messages come from a broker anyone may write to: nothing here throws on a malformed message; what
  * cannot be read is left null and the raw value is kept.
@@ -129,7 +129,8 @@ function fromEnvelope(message: RawKafkaMessage, envelope: Record<string, unknown
     eventId: stringOrNull(envelope.id),
     eventType: stringOrNull(envelope.type),
     aggregateType: first(stringOrNull(envelope.aggregatetype), subjectType),
-    aggregateId: first(stringOrNull(envelope.aggregateid), subjectId),
+    // `partitionkey` is CloudEvents' partitioning extension: the relay keys by aggregate id.
+    aggregateId: first(stringOrNull(envelope.aggregateid), subjectId, stringOrNull(envelope.partitionkey)),
     aggregateSequence: sequenceOrNull(envelope.aggregatesequence),
     correlationId: stringOrNull(envelope.correlationid),
     source: stringOrNull(envelope.source),

@@ -5,6 +5,7 @@ import { TEST_BROKERS } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { freePort } from './free-port.ts';
 import { runNpmScript } from './run-npm-script.ts';
 import { type ServiceProcess, startServiceProcess } from './service-process.ts';
 
@@ -199,5 +200,26 @@ describe('npm run demo, then npm run events', () => {
       ['order.confirmed', 2],
       ['order.delivered', 3],
     ]);
+  });
+});
+
+describe('when nothing answers', () => {
+  test('demo and events exit 1 with one line saying what to start', async () => {
+    const nowhere = `127.0.0.1:${await freePort()}`;
+    const demo = await runNpmScript('demo', ['--url', `http://${nowhere}`]);
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toContain(`nothing answers at http://${nowhere}/graphql`);
+    expect(demo.stderr).toContain('npm start');
+
+    const events = await runNpmScript('events', ['--brokers', nowhere]);
+    expect(events.code).toBe(1);
+    expect(events.stderr).toContain('npm run kafka:start');
+  });
+
+  test('events refuses bad options with its usage, exit 2', async () => {
+    const result = await runNpmScript('events', ['--max', 'many']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--max expects a positive whole number');
+    expect(result.stderr).toContain('usage: npm run events');
   });
 });

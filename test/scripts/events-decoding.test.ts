@@ -102,6 +102,11 @@ describe('decodeMessage', () => {
     });
   });
 
+  test('an envelope naming its aggregate only by partitionkey still names it', () => {
+    const envelope = { specversion: '1.0', id: 'e-4', type: 'order.created', partitionkey: 'o-1', data };
+    expect(decodeMessage({ ...structuredMessage, value: JSON.stringify(envelope) }).aggregateId).toBe('o-1');
+  });
+
   test('a structured envelope carrying data_base64 is decoded', () => {
     const envelope = {
       specversion: '1.0',
