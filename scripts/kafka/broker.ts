@@ -217,6 +217,12 @@ function formattedVersion(p: KafkaPaths): string | undefined {
   }
 }
 
+/** Where the broker's logs are (repo-relative when inside the repo): Kafka's own, and the JVM's stdout/stderr. */
+export function kafkaLogFiles(instance?: BrokerInstance): { serverLog: string; jvmLog: string } {
+  const p = kafkaPaths(resolveVersion(), resolveInstance(instance));
+  return { serverLog: display(p.serverLog), jvmLog: display(p.jvmLog) };
+}
+
 export async function kafkaStatus(instance?: BrokerInstance): Promise<KafkaStatus> {
   // The data dir is shared by all versions, so any version's paths find the pid file and marker.
   const p = kafkaPaths(resolveVersion(), resolveInstance(instance));

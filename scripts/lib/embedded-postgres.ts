@@ -569,6 +569,25 @@ async function startServer(p: EmbeddedPaths, say: Say): Promise<string> {
   return url;
 }
 
+export interface EmbeddedPostgresStatus {
+  /** The postmaster of our data directory, when it runs. */
+  running?: { pid: number; port: number; url: string };
+  /** Repo-relative when inside the repo. */
+  dataDir: string;
+  logFile: string;
+}
+
+/** Whether the embedded PostgreSQL runs (from its postmaster.pid; no connection is made), and its files. */
+export function embeddedPostgresStatus(): EmbeddedPostgresStatus {
+  const p = embeddedPaths();
+  const running = runningServer(p);
+  return {
+    running: running ? { ...running, url: databaseUrl(running.port) } : undefined,
+    dataDir: display(p.data),
+    logFile: display(p.log),
+  };
+}
+
 export interface StopEmbeddedPostgresResult {
   action: 'stopped' | 'not-running';
   pid?: number;

@@ -86,15 +86,25 @@ const EnvSchema = z.object({
   PORT: integer(0, 65_535).default(8080),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: boolean.default(false),
+  /** json (one JSON object per line) or pretty (pino-pretty); unset: pretty on a terminal, else json. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** Deprecated alias: true means LOG_FORMAT=pretty, false LOG_FORMAT=json. LOG_FORMAT wins. */
+  LOG_PRETTY: boolean.optional(),
   SERVICE_NAME: z.string().trim().min(1).default('petstore-outbox'),
 });
+
+/** What the environment asks for; `auto` is decided by the logger, which knows whether stdout is a terminal. */
+function requestedLogFormat(env: z.infer<typeof EnvSchema>): 'auto' | 'json' | 'pretty' {
+  if (env.LOG_FORMAT) return env.LOG_FORMAT;
+  if (env.LOG_PRETTY !== undefined) return env.LOG_PRETTY ? 'pretty' : 'json';
+  return 'auto';
+}
 
 function toConfig(env: z.infer<typeof EnvSchema>) {
   return {
     serviceName: env.SERVICE_NAME,
     http: { host: env.HOST, port: env.PORT },
-    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    log: { level: env.LOG_LEVEL, format: requestedLogFormat(env) },
     database: { url: env.DATABASE_URL },
     kafka: {
       brokers: env.KAFKA_BROKERS,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
+import { graphiqlDefaults } from './graphiql-document.ts';
 import { schema } from './schema.ts';
 import { maskErrorTellingOutages } from './service-unavailable.ts';
 
@@ -59,7 +60,7 @@ export function createGraphQLServer({
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'petstore-outbox', subscriptionsProtocol: 'WS' },
+    graphiql: { title: 'petstore-outbox', subscriptionsProtocol: 'WS', ...graphiqlDefaults },
     renderGraphiQL: offlineGraphiQL(),
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
     // A database outage is the exception: clients get SERVICE_UNAVAILABLE and know to retry.

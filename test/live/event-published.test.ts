@@ -275,7 +275,7 @@ describe('eventPublished', () => {
 
 describe('the published feed with a subscriber that falls behind', () => {
   test('drops its queue, reads the gap from the table, and still delivers every event once, in order', async () => {
-    const logger = createLogger({ log: { level: 'silent', pretty: false }, serviceName: 'test' });
+    const logger = createLogger({ log: { level: 'silent', format: 'json' }, serviceName: 'test' });
     const feed = createPublishedFeed({
       pool: ownPool,
       databaseUrl: testApp.database.url,
