@@ -1,6 +1,7 @@
 import type { Config } from './config/env.ts';
 import type { AppServices } from './graphql/context.ts';
 import { createGraphQLServer } from './graphql/yoga.ts';
+import { createAdminAuthenticator } from './http/admin-credential.ts';
 import { createReadinessCheck } from './http/readiness.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDatabase, createPool } from './infra/db.ts';
@@ -71,6 +72,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     outboxStatus,
     publishedFeed,
     outboxAdmin: createOutboxAdmin({ pool: db.pool }),
+    adminAuth: createAdminAuthenticator(config.security.adminToken),
   };
   const yoga = createGraphQLServer({ app: services, logger, plugins: [graphqlMetricsPlugin(metrics)] });
   const http = createHttpServer({

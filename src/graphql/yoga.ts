@@ -12,9 +12,11 @@ export function correlationIdFrom(value: unknown): string {
   return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value) ? value : randomUUID();
 }
 
-type ServerContext = {
+export type ServerContext = {
   /** Set by the graphql-ws path, which has no Fetch Request headers to read. */
   correlationId?: string;
+  /** graphql-ws: the `Authorization` connection parameter (browsers cannot set WebSocket headers). */
+  authorization?: unknown;
 };
 
 /** Echoes the correlation id so a client can quote it when reporting a problem. */
@@ -58,7 +60,14 @@ export function createGraphQLServer({
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'petstore-outbox', subscriptionsProtocol: 'WS' },
+    graphiql: {
+      title: 'petstore-outbox',
+      subscriptionsProtocol: 'WS',
+      // Admin operations need `Authorization: Bearer <ADMIN_TOKEN>`: typed into the headers editor,
+      // and not persisted in the browser's storage.
+      isHeadersEditorEnabled: true,
+      shouldPersistHeaders: false,
+    },
     renderGraphiQL: offlineGraphiQL(),
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
     maskedErrors: true,
@@ -70,9 +79,10 @@ export function createGraphQLServer({
         logger.error({ err: args.find((arg) => arg instanceof Error) }, args.map(String).join(' ')),
     },
     plugins: [correlationHeaderPlugin(), ...plugins],
-    context: ({ request, correlationId }) => {
+    context: ({ request, correlationId, authorization }) => {
       const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
-      return { correlationId: id, logger: logger.child({ correlationId: id }), app };
+      const caller = app.adminAuth.identify(authorization ?? request?.headers.get('authorization'));
+      return { correlationId: id, logger: logger.child({ correlationId: id }), app, caller };
     },
   });
 }

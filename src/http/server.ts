@@ -7,7 +7,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
-import { correlationIdFrom } from '../graphql/yoga.ts';
+import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
 import type { Readiness } from './readiness.ts';
 import { createStaticFiles } from './static-files.ts';
 
@@ -54,7 +54,7 @@ export function createHttpServer({
   readiness,
   registry,
 }: {
-  yoga: YogaServerInstance<{ correlationId?: string }, GraphQLContext>;
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   readiness: () => Promise<Readiness>;
   registry: Registry;
 }): HttpServer {
@@ -114,21 +114,26 @@ export function createHttpServer({
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
         const headers = ctx.extra.request.headers;
-        const fromParams = (ctx.connectionParams as Record<string, unknown> | undefined)?.correlationId;
-        const correlationId = correlationIdFrom(fromParams ?? headers['x-correlation-id']);
+        const connectionParams = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const correlationId = correlationIdFrom(
+          connectionParams.correlationId ?? headers['x-correlation-id'],
+        );
+        const authorization =
+          connectionParams.Authorization ?? connectionParams.authorization ?? headers.authorization;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
           correlationId,
+          authorization,
         });
         const args: ExecutionArgs = {
           schema,
           operationName: params.operationName,
           document: parse(params.query),
           variableValues: params.variables,
-          contextValue: await contextFactory({ correlationId }),
+          contextValue: await contextFactory({ correlationId, authorization }),
           rootValue: { execute, subscribe } satisfies RootValue,
         };
         const errors = validate(args.schema, args.document);

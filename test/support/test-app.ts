@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/infra/logger.ts';
+import { TEST_ADMIN_TOKEN } from './admin.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export type TestApp = {
@@ -26,6 +27,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KAFKA_TOPIC_PREFIX: randomTopicPrefix(),
     OUTBOX_POLLING_INTERVAL: '0.2',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...env,
     DATABASE_URL: database.url,
   });

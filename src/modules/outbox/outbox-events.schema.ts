@@ -1,6 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../../graphql/builder.ts';
 import type { EnqueuedEvent } from '../../outbox/enqueue.ts';
+import { withoutUserContact } from '../users/user-contact-redaction.ts';
 
 export const OutboxEventStatusEnum = builder.enumType('OutboxEventStatus', {
   description:
@@ -23,8 +24,11 @@ export const OutboxEventRef = builder.prismaObject('OutboxEvent', {
     }),
     data: t.field({
       type: 'JSON',
-      description: 'The payload, exactly as published as the Kafka message value.',
-      resolve: (row) => JSON.parse(row.eventData) as unknown,
+      description:
+        "The payload, exactly as published as the Kafka message value (a user's e-mail and phone are null " +
+        'unless the caller sends the admin credential).',
+      resolve: (row, _args, ctx) =>
+        withoutUserContact(row.aggregateType, JSON.parse(row.eventData) as unknown, ctx.caller.admin),
     }),
     correlationId: t.exposeString('correlationId', { nullable: true }),
     topic: t.exposeString('topic'),
