@@ -2,6 +2,7 @@ import type { Config } from './config/env.ts';
 import type { AppServices } from './graphql/context.ts';
 import { createGraphQLServer } from './graphql/yoga.ts';
 import { createAdminAuthenticator } from './http/admin-credential.ts';
+import { createOriginPolicy } from './http/origin-policy.ts';
 import { createReadinessCheck } from './http/readiness.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDatabase, createPool } from './infra/db.ts';
@@ -74,9 +75,16 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     outboxAdmin: createOutboxAdmin({ pool: db.pool }),
     adminAuth: createAdminAuthenticator(config.security.adminToken),
   };
-  const yoga = createGraphQLServer({ app: services, logger, plugins: [graphqlMetricsPlugin(metrics)] });
+  const origins = createOriginPolicy(config.security.corsOrigins);
+  const yoga = createGraphQLServer({
+    app: services,
+    logger,
+    origins,
+    plugins: [graphqlMetricsPlugin(metrics)],
+  });
   const http = createHttpServer({
     yoga,
+    origins,
     registry: metrics.registry,
     readiness: createReadinessCheck({
       pool: db.pool,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { CSRF_HEADER, csrfPreventionPlugin } from '../http/csrf-plugin.ts';
+import type { OriginPolicy } from '../http/origin-policy.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { schema } from './schema.ts';
@@ -50,10 +52,13 @@ function offlineGraphiQL(): (options: GraphiQLOptions) => Promise<string> {
 export function createGraphQLServer({
   app,
   logger,
+  origins,
   plugins = [],
 }: {
   app: AppServices;
   logger: Logger;
+  /** Browser origins allowed in (CORS, CSRF); the same policy guards WebSocket upgrades. */
+  origins: OriginPolicy;
   /** Extra envelop plugins (e.g. metrics), run on HTTP, SSE and graphql-ws alike. */
   plugins?: Plugin<GraphQLContext>[];
 }): YogaServerInstance<ServerContext, GraphQLContext> {
@@ -78,7 +83,22 @@ export function createGraphQLServer({
       error: (...args) =>
         logger.error({ err: args.find((arg) => arg instanceof Error) }, args.map(String).join(' ')),
     },
-    plugins: [correlationHeaderPlugin(), ...plugins],
+    // File uploads are not part of the API; multipart bodies are refused rather than parsed.
+    multipart: false,
+    // Only listed origins get CORS headers (yoga's default reflects any origin, with credentials);
+    // same-origin pages need none.
+    cors: (request) =>
+      origins.listed(request.headers.get('origin'))
+        ? {
+            origin: [request.headers.get('origin') as string],
+            credentials: false,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['authorization', 'content-type', CORRELATION_HEADER, CSRF_HEADER],
+            exposedHeaders: [CORRELATION_HEADER],
+            maxAge: 600,
+          }
+        : false,
+    plugins: [csrfPreventionPlugin(origins), correlationHeaderPlugin(), ...plugins],
     context: ({ request, correlationId, authorization }) => {
       const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
       const caller = app.adminAuth.identify(authorization ?? request?.headers.get('authorization'));

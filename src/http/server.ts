@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
+import type { OriginPolicy } from './origin-policy.ts';
 import type { Readiness } from './readiness.ts';
 import { createStaticFiles } from './static-files.ts';
 
@@ -21,6 +22,8 @@ type RootValue = {
   execute(args: ExecutionArgs): OperationResult;
   subscribe(args: ExecutionArgs): OperationResult;
 };
+
+const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** The dashboard page and its two files (public/). */
 const DASHBOARD_ROUTES = {
@@ -53,8 +56,11 @@ export function createHttpServer({
   yoga,
   readiness,
   registry,
+  origins,
 }: {
   yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  /** Checked on every WebSocket upgrade: browsers open cross-site sockets without asking anyone. */
+  origins: OriginPolicy;
   readiness: () => Promise<Readiness>;
   registry: Registry;
 }): HttpServer {
@@ -105,7 +111,14 @@ export function createHttpServer({
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // graphql-ws messages are small documents; a bigger frame is refused (close 1009) before it is buffered.
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) =>
+      origins.allows(origin, req.headers.host),
+  });
   // graphql-ws runs the same envelop pipeline as HTTP (yoga's example), so plugins, context and
   // masking are identical on both transports.
   const wsHandle = useServer(
