@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  type Plugin,
+  useExecutionCancellation,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { CSRF_HEADER, csrfPreventionPlugin } from '../http/csrf-plugin.ts';
 import type { OriginPolicy } from '../http/origin-policy.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
+import { validatedDocumentCache } from './document-cache.ts';
+import { operationLimitPlugins } from './operation-limits.ts';
 import { schema } from './schema.ts';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -98,7 +106,17 @@ export function createGraphQLServer({
             maxAge: 600,
           }
         : false,
-    plugins: [csrfPreventionPlugin(origins), correlationHeaderPlugin(), ...plugins],
+    // Replaced by validatedDocumentCache: only documents within the limits are cached.
+    parserAndValidationCache: false,
+    plugins: [
+      csrfPreventionPlugin(origins),
+      correlationHeaderPlugin(),
+      validatedDocumentCache(),
+      ...operationLimitPlugins(),
+      // A client that disconnects stops its operation's execution (resolvers not yet started never run).
+      useExecutionCancellation(),
+      ...plugins,
+    ],
     context: ({ request, correlationId, authorization }) => {
       const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
       const caller = app.adminAuth.identify(authorization ?? request?.headers.get('authorization'));

@@ -10,6 +10,7 @@ import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
 import type { OriginPolicy } from './origin-policy.ts';
 import type { Readiness } from './readiness.ts';
+import { bodyRefusal } from './request-body-limit.ts';
 import { createStaticFiles } from './static-files.ts';
 
 export type HttpServer = {
@@ -102,6 +103,13 @@ export function createHttpServer({
       }
     } catch (error) {
       sendJson(res, 500, { status: 'error', error: (error as Error).message });
+      return;
+    }
+    const refusal = bodyRefusal(req);
+    if (refusal) {
+      // The body is not read: the connection is closed after the answer instead.
+      res.shouldKeepAlive = false;
+      sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
       return;
     }
     yoga.handle(req, res);
