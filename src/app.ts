@@ -80,11 +80,14 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     app: services,
     logger,
     origins,
+    exposure: { ...config.security, production: config.production },
     plugins: [graphqlMetricsPlugin(metrics)],
   });
   const http = createHttpServer({
     yoga,
     origins,
+    adminAuth: services.adminAuth,
+    production: config.production,
     registry: metrics.registry,
     readiness: createReadinessCheck({
       pool: db.pool,

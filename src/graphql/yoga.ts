@@ -11,6 +11,7 @@ import type { OriginPolicy } from '../http/origin-policy.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { validatedDocumentCache } from './document-cache.ts';
+import { noIntrospectionPlugin } from './no-introspection.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { schema } from './schema.ts';
 
@@ -61,10 +62,13 @@ export function createGraphQLServer({
   app,
   logger,
   origins,
+  exposure = { graphiql: true, introspection: true, production: false },
   plugins = [],
 }: {
   app: AppServices;
   logger: Logger;
+  /** What the API shows about itself: off in production unless GRAPHIQL_ENABLED / INTROSPECTION_ENABLED. */
+  exposure?: { graphiql: boolean; introspection: boolean; production: boolean };
   /** Browser origins allowed in (CORS, CSRF); the same policy guards WebSocket upgrades. */
   origins: OriginPolicy;
   /** Extra envelop plugins (e.g. metrics), run on HTTP, SSE and graphql-ws alike. */
@@ -73,7 +77,7 @@ export function createGraphQLServer({
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: {
+    graphiql: exposure.graphiql && {
       title: 'petstore-outbox',
       subscriptionsProtocol: 'WS',
       // Admin operations need `Authorization: Bearer <ADMIN_TOKEN>`: typed into the headers editor,
@@ -83,7 +87,8 @@ export function createGraphQLServer({
     },
     renderGraphiQL: offlineGraphiQL(),
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
-    maskedErrors: true,
+    // yoga would add the original message and stack when NODE_ENV=development; never in production.
+    maskedErrors: exposure.production ? { isDev: false } : true,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -115,6 +120,7 @@ export function createGraphQLServer({
       ...operationLimitPlugins(),
       // A client that disconnects stops its operation's execution (resolvers not yet started never run).
       useExecutionCancellation(),
+      ...(exposure.introspection ? [] : [noIntrospectionPlugin()]),
       ...plugins,
     ],
     context: ({ request, correlationId, authorization }) => {

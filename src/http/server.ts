@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -8,8 +8,10 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
+import type { AdminAuthenticator } from './admin-credential.ts';
 import type { OriginPolicy } from './origin-policy.ts';
 import type { Readiness } from './readiness.ts';
+import { publicReadiness } from './readiness-view.ts';
 import { bodyRefusal } from './request-body-limit.ts';
 import { createStaticFiles } from './static-files.ts';
 
@@ -58,10 +60,16 @@ export function createHttpServer({
   readiness,
   registry,
   origins,
+  adminAuth,
+  production = false,
 }: {
   yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   /** Checked on every WebSocket upgrade: browsers open cross-site sockets without asking anyone. */
   origins: OriginPolicy;
+  /** Admins (Authorization: Bearer <ADMIN_TOKEN>) see /ready's details. */
+  adminAuth: AdminAuthenticator;
+  /** graphql-ws then closes a socket on an internal error with a generic reason, not the error's text. */
+  production?: boolean;
   readiness: () => Promise<Readiness>;
   registry: Registry;
 }): HttpServer {
@@ -84,7 +92,8 @@ export function createHttpServer({
       }
       if (path === '/ready') {
         const body = await readiness();
-        sendJson(res, body.status === 'ready' ? 200 : 503, body);
+        const detailed = adminAuth.identify(req.headers.authorization).admin;
+        sendJson(res, body.status === 'ready' ? 200 : 503, detailed ? body : publicReadiness(body));
         return;
       }
       if (path === '/metrics') {
@@ -101,8 +110,9 @@ export function createHttpServer({
           return;
         }
       }
-    } catch (error) {
-      sendJson(res, 500, { status: 'error', error: (error as Error).message });
+    } catch {
+      // No internal error text goes to the client.
+      sendJson(res, 500, { status: 'error' });
       return;
     }
     const refusal = bodyRefusal(req);
@@ -131,6 +141,7 @@ export function createHttpServer({
   // masking are identical on both transports.
   const wsHandle = useServer(
     {
+      isProd: production,
       execute: (args) => (args.rootValue as RootValue).execute(args),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
@@ -149,10 +160,19 @@ export function createHttpServer({
           correlationId,
           authorization,
         });
+        let document: DocumentNode;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          // A syntax error, or a document over the token limit: the client's mistake, reported as
+          // such instead of closing the socket.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args: ExecutionArgs = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory({ correlationId, authorization }),
           rootValue: { execute, subscribe } satisfies RootValue,

@@ -1,5 +1,6 @@
 import { type Logger, pino } from 'pino';
 import type { Config } from '../config/env.ts';
+import { logRedaction } from './log-redaction.ts';
 
 export type { Logger };
 
@@ -9,6 +10,7 @@ export function createLogger(config: Pick<Config, 'log' | 'serviceName'>): Logge
     level: config.log.level,
     base: { service: config.serviceName },
     timestamp: pino.stdTimeFunctions.isoTime,
+    ...logRedaction,
     ...(config.log.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
   });
 }
