@@ -88,6 +88,11 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     origins,
     adminAuth: services.adminAuth,
     production: config.production,
+    limits: {
+      maxConnections: config.limits.httpMaxConnections,
+      headersTimeoutMs: config.limits.headersTimeoutMs,
+      requestTimeoutMs: config.limits.requestTimeoutMs,
+    },
     registry: metrics.registry,
     readiness: createReadinessCheck({
       pool: db.pool,

@@ -8,6 +8,7 @@ import {
 } from 'graphql-yoga';
 import { CSRF_HEADER, csrfPreventionPlugin } from '../http/csrf-plugin.ts';
 import type { OriginPolicy } from '../http/origin-policy.ts';
+import { inlineScriptHashes, securityHeadersPlugin } from '../http/security-headers.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { validatedDocumentCache } from './document-cache.ts';
@@ -50,11 +51,23 @@ function correlationHeaderPlugin(): Plugin<GraphQLContext> {
  * and the renderer is imported on first use only: it weighs some 80 MB of memory, which a server
  * nobody opens GraphiQL on should not carry.
  */
-function offlineGraphiQL(): (options: GraphiQLOptions) => Promise<string> {
+function offlineGraphiQL(): {
+  render: (options: GraphiQLOptions) => Promise<string>;
+  /** The page's inline script hashes, for its Content-Security-Policy (empty until it is rendered). */
+  scriptHashes: () => readonly string[];
+} {
   let html: Promise<string> | null = null;
-  return (options) => {
-    html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
-    return html;
+  let hashes: readonly string[] = [];
+  return {
+    render: (options) => {
+      html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => {
+        const page = renderGraphiQL(options);
+        hashes = inlineScriptHashes(page);
+        return page;
+      });
+      return html;
+    },
+    scriptHashes: () => hashes,
   };
 }
 
@@ -74,6 +87,7 @@ export function createGraphQLServer({
   /** Extra envelop plugins (e.g. metrics), run on HTTP, SSE and graphql-ws alike. */
   plugins?: Plugin<GraphQLContext>[];
 }): YogaServerInstance<ServerContext, GraphQLContext> {
+  const graphiql = offlineGraphiQL();
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -85,7 +99,7 @@ export function createGraphQLServer({
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: false,
     },
-    renderGraphiQL: offlineGraphiQL(),
+    renderGraphiQL: graphiql.render,
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
     // yoga would add the original message and stack when NODE_ENV=development; never in production.
     maskedErrors: exposure.production ? { isDev: false } : true,
@@ -114,6 +128,7 @@ export function createGraphQLServer({
     // Replaced by validatedDocumentCache: only documents within the limits are cached.
     parserAndValidationCache: false,
     plugins: [
+      securityHeadersPlugin(graphiql.scriptHashes),
       csrfPreventionPlugin(origins),
       correlationHeaderPlugin(),
       validatedDocumentCache(),

@@ -28,6 +28,21 @@ type RootValue = {
 
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 
+export type HttpLimits = {
+  /** Open TCP connections (HTTP, SSE and WebSocket alike); past it new ones are closed at once. */
+  maxConnections: number;
+  /** Time a client has to send its request headers (slow-loris clients are cut). */
+  headersTimeoutMs: number;
+  /** Time a client has to send its whole request; responses (SSE streams) are not limited by it. */
+  requestTimeoutMs: number;
+};
+
+const DEFAULT_LIMITS: HttpLimits = {
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
 /** The dashboard page and its two files (public/). */
 const DASHBOARD_ROUTES = {
   '/': 'index.html',
@@ -62,6 +77,7 @@ export function createHttpServer({
   origins,
   adminAuth,
   production = false,
+  limits = DEFAULT_LIMITS,
 }: {
   yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   /** Checked on every WebSocket upgrade: browsers open cross-site sockets without asking anyone. */
@@ -70,6 +86,7 @@ export function createHttpServer({
   adminAuth: AdminAuthenticator;
   /** graphql-ws then closes a socket on an internal error with a generic reason, not the error's text. */
   production?: boolean;
+  limits?: HttpLimits;
   readiness: () => Promise<Readiness>;
   registry: Registry;
 }): HttpServer {
@@ -78,52 +95,62 @@ export function createHttpServer({
   const staticFile = createStaticFiles(DASHBOARD_ROUTES);
   /** Sockets carrying SSE subscriptions: they never finish by themselves, so stop() ends them first. */
   const streamSockets = new Set<Socket>();
-  const server: Server = createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.headers.accept?.includes('text/event-stream')) {
-      const socket = req.socket;
-      streamSockets.add(socket);
-      res.on('close', () => streamSockets.delete(socket));
-    }
-    try {
-      if (path === '/health') {
-        sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
-        return;
+  const server: Server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would let a
+      // slow client hold a connection well beyond them).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (req.headers.accept?.includes('text/event-stream')) {
+        const socket = req.socket;
+        streamSockets.add(socket);
+        res.on('close', () => streamSockets.delete(socket));
       }
-      if (path === '/ready') {
-        const body = await readiness();
-        const detailed = adminAuth.identify(req.headers.authorization).admin;
-        sendJson(res, body.status === 'ready' ? 200 : 503, detailed ? body : publicReadiness(body));
-        return;
-      }
-      if (path === '/metrics') {
-        const text = await registry.metrics();
-        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
-        res.end(text);
-        return;
-      }
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        const file = await staticFile(path);
-        if (file) {
-          res.writeHead(200, { 'content-type': file.contentType, ...DASHBOARD_HEADERS });
-          res.end(req.method === 'HEAD' ? undefined : file.body);
+      try {
+        if (path === '/health') {
+          sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
           return;
         }
+        if (path === '/ready') {
+          const body = await readiness();
+          const detailed = adminAuth.identify(req.headers.authorization).admin;
+          sendJson(res, body.status === 'ready' ? 200 : 503, detailed ? body : publicReadiness(body));
+          return;
+        }
+        if (path === '/metrics') {
+          const text = await registry.metrics();
+          res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+          res.end(text);
+          return;
+        }
+        if (req.method === 'GET' || req.method === 'HEAD') {
+          const file = await staticFile(path);
+          if (file) {
+            res.writeHead(200, { 'content-type': file.contentType, ...DASHBOARD_HEADERS });
+            res.end(req.method === 'HEAD' ? undefined : file.body);
+            return;
+          }
+        }
+      } catch {
+        // No internal error text goes to the client.
+        sendJson(res, 500, { status: 'error' });
+        return;
       }
-    } catch {
-      // No internal error text goes to the client.
-      sendJson(res, 500, { status: 'error' });
-      return;
-    }
-    const refusal = bodyRefusal(req);
-    if (refusal) {
-      // The body is not read: the connection is closed after the answer instead.
-      res.shouldKeepAlive = false;
-      sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
-      return;
-    }
-    yoga.handle(req, res);
-  });
+      const refusal = bodyRefusal(req);
+      if (refusal) {
+        // The body is not read: the connection is closed after the answer instead.
+        res.shouldKeepAlive = false;
+        sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
+        return;
+      }
+      yoga.handle(req, res);
+    },
+  );
+  server.maxConnections = limits.maxConnections;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
