@@ -3,6 +3,7 @@ import { builder } from '../../graphql/builder.ts';
 import { badUserInput } from '../../graphql/errors.ts';
 import type { RelayControl } from '../../outbox/relay-control.ts';
 import type { ReplayOutcome } from '../../outbox/replay-failed-events.ts';
+import { characterProblem } from '../text.validation.ts';
 
 /**
  * The operator's mutations over every relay instance: pause/resume and dead-letter replay.
@@ -66,7 +67,10 @@ function requester(ctx: { caller: { principal: string | null }; correlationId: s
 }
 
 function checkLength(value: string | null | undefined, max: number, field: string): void {
-  if (value != null && value.length > max) throw badUserInput(`at most ${max} characters`, [field]);
+  if (value == null) return;
+  const problem = characterProblem(value, { multiline: true });
+  if (problem) throw badUserInput(problem, [field]);
+  if (value.length > max) throw badUserInput(`at most ${max} characters`, [field]);
 }
 
 builder.queryField('relayControl', (t) =>
@@ -166,6 +170,9 @@ builder.mutationField('replayFailedEvents', (t) =>
     resolve: async (_root, args, ctx) => {
       const filter = args.filter ?? {};
       checkLength(filter.errorContains, 1000, 'filter.errorContains');
+      checkLength(filter.eventType, 100, 'filter.eventType');
+      checkLength(filter.aggregateType, 100, 'filter.aggregateType');
+      checkLength(filter.aggregateId, 255, 'filter.aggregateId');
       const outcome = await ctx.app.outboxAdmin.replayMatching(filter, { dryRun: args.dryRun });
       if (!args.dryRun) {
         ctx.logger.warn({ filter, replayed: outcome.replayed }, 'failed events replayed through the API');

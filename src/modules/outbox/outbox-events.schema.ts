@@ -1,6 +1,8 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../../graphql/builder.ts';
+import { badUserInput } from '../../graphql/errors.ts';
 import type { EnqueuedEvent } from '../../outbox/enqueue.ts';
+import { characterProblem } from '../text.validation.ts';
 import { withoutUserContact } from '../users/user-contact-redaction.ts';
 
 export const OutboxEventStatusEnum = builder.enumType('OutboxEventStatus', {
@@ -72,6 +74,10 @@ builder.queryField('outboxEvents', (t) =>
         eventType: t.arg.string({ required: false }),
       },
       resolve: (query, _root, args, ctx) => {
+        for (const field of ['aggregateType', 'aggregateId', 'eventType'] as const) {
+          const problem = args[field] == null ? null : characterProblem(args[field]);
+          if (problem) throw badUserInput(problem, [field]);
+        }
         return ctx.app.prisma.outboxEvent.findMany({
           ...query,
           // Plain equality filters: a value that matches nothing simply returns an empty page.
