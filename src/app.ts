@@ -1,6 +1,8 @@
 import type { Config } from './config/env.ts';
 import type { AppServices } from './graphql/context.ts';
 import { createGraphQLServer } from './graphql/yoga.ts';
+import { createAdminAuthenticator } from './http/admin-credential.ts';
+import { createOriginPolicy } from './http/origin-policy.ts';
 import { createReadinessCheck } from './http/readiness.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDatabase, createPool } from './infra/db.ts';
@@ -71,10 +73,26 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     outboxStatus,
     publishedFeed,
     outboxAdmin: createOutboxAdmin({ pool: db.pool }),
+    adminAuth: createAdminAuthenticator(config.security.adminToken),
   };
-  const yoga = createGraphQLServer({ app: services, logger, plugins: [graphqlMetricsPlugin(metrics)] });
+  const origins = createOriginPolicy(config.security.corsOrigins);
+  const yoga = createGraphQLServer({
+    app: services,
+    logger,
+    origins,
+    exposure: { ...config.security, production: config.production },
+    plugins: [graphqlMetricsPlugin(metrics)],
+  });
   const http = createHttpServer({
     yoga,
+    origins,
+    adminAuth: services.adminAuth,
+    production: config.production,
+    limits: {
+      maxConnections: config.limits.httpMaxConnections,
+      headersTimeoutMs: config.limits.headersTimeoutMs,
+      requestTimeoutMs: config.limits.requestTimeoutMs,
+    },
     registry: metrics.registry,
     readiness: createReadinessCheck({
       pool: db.pool,

@@ -61,7 +61,28 @@ const topicPrefix = z
     message: 'expected letters, digits, ".", "_" or "-" (Kafka topic rules)',
   });
 
+/** A list of browser origins (scheme://host[:port]); `*` is refused: it would let any site in. */
+const originList = z
+  .string()
+  .trim()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (origins) =>
+      origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin.replace(/\/$/, '')),
+    { message: 'expected a comma-separated list of origins such as https://shop.example.com' },
+  )
+  .transform((origins) => origins.map((origin) => new URL(origin).origin));
+
+/** Variables whose values never appear in error output. */
+const SECRET_VARIABLES = new Set(['ADMIN_TOKEN', 'KAFKA_SASL_PASSWORD']);
+
 const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/petstore'),
   KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   KAFKA_TOPIC_PREFIX: topicPrefix.default('petstore'),
@@ -91,6 +112,23 @@ const EnvSchema = z.object({
   /** Deprecated alias: true means LOG_FORMAT=pretty, false LOG_FORMAT=json. LOG_FORMAT wins. */
   LOG_PRETTY: boolean.optional(),
   SERVICE_NAME: z.string().trim().min(1).default('petstore-outbox'),
+  /** The bearer token of admin operations; unset disables them. Long enough not to be guessed. */
+  ADMIN_TOKEN: z.string().trim().min(32, { message: 'must be at least 32 characters' }).optional(),
+  /** Browser origins allowed to call the API (CORS) and open WebSockets; unset: same origin only. */
+  CORS_ORIGINS: originList.default([]),
+  /** Default: on, except with NODE_ENV=production. */
+  GRAPHIQL_ENABLED: boolean.optional(),
+  /** Default: on, except with NODE_ENV=production. */
+  INTROSPECTION_ENABLED: boolean.optional(),
+  HTTP_MAX_CONNECTIONS: integer(1, 1_000_000).default(1000),
+  HTTP_HEADERS_TIMEOUT: seconds(1, 600).default(10),
+  HTTP_REQUEST_TIMEOUT: seconds(1, 3600).default(30),
+  WS_MAX_CONNECTIONS: integer(1, 1_000_000).default(500),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000).default(20),
+  KAFKA_SSL: boolean.default(false),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().trim().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
 });
 
 /** What the environment asks for; `auto` is decided by the logger, which knows whether stdout is a terminal. */
@@ -101,8 +139,23 @@ function requestedLogFormat(env: z.infer<typeof EnvSchema>): 'auto' | 'json' | '
 }
 
 function toConfig(env: z.infer<typeof EnvSchema>) {
+  const production = env.NODE_ENV === 'production';
   return {
     serviceName: env.SERVICE_NAME,
+    production,
+    security: {
+      adminToken: env.ADMIN_TOKEN ?? null,
+      corsOrigins: env.CORS_ORIGINS,
+      graphiql: env.GRAPHIQL_ENABLED ?? !production,
+      introspection: env.INTROSPECTION_ENABLED ?? !production,
+    },
+    limits: {
+      httpMaxConnections: env.HTTP_MAX_CONNECTIONS,
+      headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT * 1000),
+      requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT * 1000),
+      wsMaxConnections: env.WS_MAX_CONNECTIONS,
+      wsMaxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    },
     http: { host: env.HOST, port: env.PORT },
     log: { level: env.LOG_LEVEL, format: requestedLogFormat(env) },
     database: { url: env.DATABASE_URL },
@@ -112,6 +165,14 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       topicPrefix: env.KAFKA_TOPIC_PREFIX,
       topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
       compression: env.KAFKA_COMPRESSION,
+      ssl: env.KAFKA_SSL,
+      sasl: env.KAFKA_SASL_MECHANISM
+        ? {
+            mechanism: env.KAFKA_SASL_MECHANISM,
+            username: env.KAFKA_SASL_USERNAME ?? '',
+            password: env.KAFKA_SASL_PASSWORD ?? '',
+          }
+        : null,
     },
     outbox: {
       relayEnabled: env.OUTBOX_RELAY_ENABLED,
@@ -154,8 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
-      const given = env[name];
-      return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+      return `${name}: ${issue.message}${shownValue(name, env[name])}`;
     });
     throw new ConfigError(problems);
   }
@@ -163,7 +223,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (config.outbox.retryMaxDelayMs < config.outbox.retryBaseDelayMs) {
     throw new ConfigError(['OUTBOX_RETRY_MAX_DELAY: must not be smaller than OUTBOX_RETRY_BASE_DELAY']);
   }
+  if (
+    parsed.data.KAFKA_SASL_MECHANISM &&
+    !(parsed.data.KAFKA_SASL_USERNAME && parsed.data.KAFKA_SASL_PASSWORD)
+  ) {
+    throw new ConfigError(['KAFKA_SASL_MECHANISM: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD']);
+  }
   return deepFreeze(config);
+}
+
+/** What an error message may quote of a variable: never a secret, never a URL's password. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  if (SECRET_VARIABLES.has(name)) return ` (got ${value.length} characters, not shown)`;
+  return ` (got ${JSON.stringify(withoutPassword(value))})`;
+}
+
+/** `postgresql://app:secret@db/shop` → `postgresql://app:***@db/shop`; anything else unchanged. */
+export function withoutPassword(text: string): string {
+  return text.replace(/(\b[a-z][\w+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]*@/gi, '$1***@');
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

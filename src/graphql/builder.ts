@@ -2,11 +2,13 @@ import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTyp
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, type GraphQLFieldResolver } from 'graphql';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import { isDatabaseUnavailable } from '../infra/database-unavailable.ts';
 import type { Logger } from '../infra/logger.ts';
+import { adminRequiredError } from './admin-errors.ts';
 import type { GraphQLContext } from './context.ts';
 
 declare global {
@@ -82,6 +84,7 @@ SchemaBuilder.registerPlugin('logUnexpectedErrors', LogUnexpectedErrorsPlugin);
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   PrismaTypes: PrismaTypes;
+  AuthScopes: { admin: boolean };
   DefaultFieldNullability: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
@@ -89,8 +92,14 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  plugins: ['logUnexpectedErrors', ErrorsPlugin, RelayPlugin, PrismaPlugin],
+  // Scope auth first: no other plugin's wrapper runs for a caller who may not use the field.
+  plugins: [ScopeAuthPlugin, 'logUnexpectedErrors', ErrorsPlugin, RelayPlugin, PrismaPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({ admin: ctx.caller.admin }),
+    unauthorizedError: (_parent, ctx) => adminRequiredError(ctx.app.adminAuth.enabled),
+  },
   prisma: {
     client: (ctx) => ctx.app.prisma,
     dmmf: getDatamodel(),

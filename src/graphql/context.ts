@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { AdminAuthenticator, Caller } from '../http/admin-credential.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { OutboxAdmin } from '../outbox/outbox-admin.ts';
 import type { OutboxStatusReader } from '../outbox/outbox-status.ts';
@@ -12,6 +13,8 @@ export type AppServices = {
   publishedFeed: PublishedFeed;
   /** Relay pause/resume and dead-letter replay (src/modules/outbox/admin.schema.ts). */
   outboxAdmin: OutboxAdmin;
+  /** Checks the admin bearer token; knows whether admin operations are enabled at all. */
+  adminAuth: AdminAuthenticator;
 };
 
 /** Per request (or per graphql-ws subscription). */
@@ -19,4 +22,6 @@ export type GraphQLContext = {
   correlationId: string;
   logger: Logger;
   app: AppServices;
+  /** From the request's `Authorization` header (graphql-ws: its connection parameters). */
+  caller: Caller;
 };

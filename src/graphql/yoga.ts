@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  type Plugin,
+  useExecutionCancellation,
+  type YogaServerInstance,
+} from 'graphql-yoga';
+import { CSRF_HEADER, csrfPreventionPlugin } from '../http/csrf-plugin.ts';
+import type { OriginPolicy } from '../http/origin-policy.ts';
+import { inlineScriptHashes, securityHeadersPlugin } from '../http/security-headers.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
+import { validatedDocumentCache } from './document-cache.ts';
 import { graphiqlDefaults } from './graphiql-document.ts';
+import { noIntrospectionPlugin } from './no-introspection.ts';
+import { operationLimitPlugins } from './operation-limits.ts';
 import { schema } from './schema.ts';
 import { maskErrorTellingOutages } from './service-unavailable.ts';
 
@@ -14,9 +26,11 @@ export function correlationIdFrom(value: unknown): string {
   return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value) ? value : randomUUID();
 }
 
-type ServerContext = {
+export type ServerContext = {
   /** Set by the graphql-ws path, which has no Fetch Request headers to read. */
   correlationId?: string;
+  /** graphql-ws: the `Authorization` connection parameter (browsers cannot set WebSocket headers). */
+  authorization?: unknown;
 };
 
 /** Echoes the correlation id so a client can quote it when reporting a problem. */
@@ -39,32 +53,60 @@ function correlationHeaderPlugin(): Plugin<GraphQLContext> {
  * and the renderer is imported on first use only: it weighs some 80 MB of memory, which a server
  * nobody opens GraphiQL on should not carry.
  */
-function offlineGraphiQL(): (options: GraphiQLOptions) => Promise<string> {
+function offlineGraphiQL(): {
+  render: (options: GraphiQLOptions) => Promise<string>;
+  /** The page's inline script hashes, for its Content-Security-Policy (empty until it is rendered). */
+  scriptHashes: () => readonly string[];
+} {
   let html: Promise<string> | null = null;
-  return (options) => {
-    html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
-    return html;
+  let hashes: readonly string[] = [];
+  return {
+    render: (options) => {
+      html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => {
+        const page = renderGraphiQL(options);
+        hashes = inlineScriptHashes(page);
+        return page;
+      });
+      return html;
+    },
+    scriptHashes: () => hashes,
   };
 }
 
 export function createGraphQLServer({
   app,
   logger,
+  origins,
+  exposure = { graphiql: true, introspection: true, production: false },
   plugins = [],
 }: {
   app: AppServices;
   logger: Logger;
+  /** What the API shows about itself: off in production unless GRAPHIQL_ENABLED / INTROSPECTION_ENABLED. */
+  exposure?: { graphiql: boolean; introspection: boolean; production: boolean };
+  /** Browser origins allowed in (CORS, CSRF); the same policy guards WebSocket upgrades. */
+  origins: OriginPolicy;
   /** Extra envelop plugins (e.g. metrics), run on HTTP, SSE and graphql-ws alike. */
   plugins?: Plugin<GraphQLContext>[];
 }): YogaServerInstance<ServerContext, GraphQLContext> {
+  const graphiql = offlineGraphiQL();
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'petstore-outbox', subscriptionsProtocol: 'WS', ...graphiqlDefaults },
-    renderGraphiQL: offlineGraphiQL(),
+    graphiql: exposure.graphiql && {
+      title: 'petstore-outbox',
+      subscriptionsProtocol: 'WS',
+      // Admin operations need `Authorization: Bearer <ADMIN_TOKEN>`: typed into the headers editor,
+      // and not persisted in the browser's storage.
+      isHeadersEditorEnabled: true,
+      shouldPersistHeaders: false,
+      ...graphiqlDefaults,
+    },
+    renderGraphiQL: graphiql.render,
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
     // A database outage is the exception: clients get SERVICE_UNAVAILABLE and know to retry.
-    maskedErrors: { maskError: maskErrorTellingOutages },
+    // yoga would add the original message and stack when NODE_ENV=development; never in production.
+    maskedErrors: { maskError: maskErrorTellingOutages, ...(exposure.production ? { isDev: false } : {}) },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -72,10 +114,38 @@ export function createGraphQLServer({
       error: (...args) =>
         logger.error({ err: args.find((arg) => arg instanceof Error) }, args.map(String).join(' ')),
     },
-    plugins: [correlationHeaderPlugin(), ...plugins],
-    context: ({ request, correlationId }) => {
+    // File uploads are not part of the API; multipart bodies are refused rather than parsed.
+    multipart: false,
+    // Only listed origins get CORS headers (yoga's default reflects any origin, with credentials);
+    // same-origin pages need none.
+    cors: (request) =>
+      origins.listed(request.headers.get('origin'))
+        ? {
+            origin: [request.headers.get('origin') as string],
+            credentials: false,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['authorization', 'content-type', CORRELATION_HEADER, CSRF_HEADER],
+            exposedHeaders: [CORRELATION_HEADER],
+            maxAge: 600,
+          }
+        : false,
+    // Replaced by validatedDocumentCache: only documents within the limits are cached.
+    parserAndValidationCache: false,
+    plugins: [
+      securityHeadersPlugin(graphiql.scriptHashes),
+      csrfPreventionPlugin(origins),
+      correlationHeaderPlugin(),
+      validatedDocumentCache(),
+      ...operationLimitPlugins(),
+      // A client that disconnects stops its operation's execution (resolvers not yet started never run).
+      useExecutionCancellation(),
+      ...(exposure.introspection ? [] : [noIntrospectionPlugin()]),
+      ...plugins,
+    ],
+    context: ({ request, correlationId, authorization }) => {
       const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
-      return { correlationId: id, logger: logger.child({ correlationId: id }), app };
+      const caller = app.adminAuth.identify(authorization ?? request?.headers.get('authorization'));
+      return { correlationId: id, logger: logger.child({ correlationId: id }), app, caller };
     },
   });
 }

@@ -1,14 +1,18 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
-import { correlationIdFrom } from '../graphql/yoga.ts';
+import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
+import type { AdminAuthenticator } from './admin-credential.ts';
+import type { OriginPolicy } from './origin-policy.ts';
 import type { Readiness } from './readiness.ts';
+import { publicReadiness } from './readiness-view.ts';
+import { bodyRefusal } from './request-body-limit.ts';
 import { createStaticFiles } from './static-files.ts';
 
 export type HttpServer = {
@@ -20,6 +24,23 @@ export type HttpServer = {
 type RootValue = {
   execute(args: ExecutionArgs): OperationResult;
   subscribe(args: ExecutionArgs): OperationResult;
+};
+
+const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export type HttpLimits = {
+  /** Open TCP connections (HTTP, SSE and WebSocket alike); past it new ones are closed at once. */
+  maxConnections: number;
+  /** Time a client has to send its request headers (slow-loris clients are cut). */
+  headersTimeoutMs: number;
+  /** Time a client has to send its whole request; responses (SSE streams) are not limited by it. */
+  requestTimeoutMs: number;
+};
+
+const DEFAULT_LIMITS: HttpLimits = {
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 };
 
 /** The dashboard page and its two files (public/). */
@@ -53,8 +74,19 @@ export function createHttpServer({
   yoga,
   readiness,
   registry,
+  origins,
+  adminAuth,
+  production = false,
+  limits = DEFAULT_LIMITS,
 }: {
-  yoga: YogaServerInstance<{ correlationId?: string }, GraphQLContext>;
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  /** Checked on every WebSocket upgrade: browsers open cross-site sockets without asking anyone. */
+  origins: OriginPolicy;
+  /** Admins (Authorization: Bearer <ADMIN_TOKEN>) see /ready's details. */
+  adminAuth: AdminAuthenticator;
+  /** graphql-ws then closes a socket on an internal error with a generic reason, not the error's text. */
+  production?: boolean;
+  limits?: HttpLimits;
   readiness: () => Promise<Readiness>;
   registry: Registry;
 }): HttpServer {
@@ -63,72 +95,113 @@ export function createHttpServer({
   const staticFile = createStaticFiles(DASHBOARD_ROUTES);
   /** Sockets carrying SSE subscriptions: they never finish by themselves, so stop() ends them first. */
   const streamSockets = new Set<Socket>();
-  const server: Server = createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.headers.accept?.includes('text/event-stream')) {
-      const socket = req.socket;
-      streamSockets.add(socket);
-      res.on('close', () => streamSockets.delete(socket));
-    }
-    try {
-      if (path === '/health') {
-        sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
-        return;
+  const server: Server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would let a
+      // slow client hold a connection well beyond them).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (req.headers.accept?.includes('text/event-stream')) {
+        const socket = req.socket;
+        streamSockets.add(socket);
+        res.on('close', () => streamSockets.delete(socket));
       }
-      if (path === '/ready') {
-        const body = await readiness();
-        sendJson(res, body.status === 'ready' ? 200 : 503, body);
-        return;
-      }
-      if (path === '/metrics') {
-        const text = await registry.metrics();
-        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
-        res.end(text);
-        return;
-      }
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        const file = await staticFile(path);
-        if (file) {
-          res.writeHead(200, { 'content-type': file.contentType, ...DASHBOARD_HEADERS });
-          res.end(req.method === 'HEAD' ? undefined : file.body);
+      try {
+        if (path === '/health') {
+          sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
           return;
         }
+        if (path === '/ready') {
+          const body = await readiness();
+          const detailed = adminAuth.identify(req.headers.authorization).admin;
+          sendJson(res, body.status === 'ready' ? 200 : 503, detailed ? body : publicReadiness(body));
+          return;
+        }
+        if (path === '/metrics') {
+          const text = await registry.metrics();
+          res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+          res.end(text);
+          return;
+        }
+        if (req.method === 'GET' || req.method === 'HEAD') {
+          const file = await staticFile(path);
+          if (file) {
+            res.writeHead(200, { 'content-type': file.contentType, ...DASHBOARD_HEADERS });
+            res.end(req.method === 'HEAD' ? undefined : file.body);
+            return;
+          }
+        }
+      } catch {
+        // No internal error text goes to the client.
+        sendJson(res, 500, { status: 'error' });
+        return;
       }
-    } catch (error) {
-      sendJson(res, 500, { status: 'error', error: (error as Error).message });
-      return;
-    }
-    yoga.handle(req, res);
-  });
+      const refusal = bodyRefusal(req);
+      if (refusal) {
+        // The body is not read: the connection is closed after the answer instead.
+        res.shouldKeepAlive = false;
+        sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
+        return;
+      }
+      yoga.handle(req, res);
+    },
+  );
+  server.maxConnections = limits.maxConnections;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // graphql-ws messages are small documents; a bigger frame is refused (close 1009) before it is buffered.
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) =>
+      origins.allows(origin, req.headers.host),
+  });
   // graphql-ws runs the same envelop pipeline as HTTP (yoga's example), so plugins, context and
   // masking are identical on both transports.
   const wsHandle = useServer(
     {
+      isProd: production,
       execute: (args) => (args.rootValue as RootValue).execute(args),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
         const headers = ctx.extra.request.headers;
-        const fromParams = (ctx.connectionParams as Record<string, unknown> | undefined)?.correlationId;
-        const correlationId = correlationIdFrom(fromParams ?? headers['x-correlation-id']);
+        const connectionParams = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const correlationId = correlationIdFrom(
+          connectionParams.correlationId ?? headers['x-correlation-id'],
+        );
+        const authorization =
+          connectionParams.Authorization ?? connectionParams.authorization ?? headers.authorization;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
           correlationId,
+          authorization,
         });
+        let document: DocumentNode;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          // A syntax error, or a document over the token limit: the client's mistake, reported as
+          // such instead of closing the socket.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args: ExecutionArgs = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
-          contextValue: await contextFactory({ correlationId }),
+          contextValue: await contextFactory({ correlationId, authorization }),
           rootValue: { execute, subscribe } satisfies RootValue,
         };
         const errors = validate(args.schema, args.document);

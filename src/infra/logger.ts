@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
 import type { Config } from '../config/env.ts';
+import { logRedaction } from './log-redaction.ts';
 
 export type { Logger };
 
@@ -48,6 +49,7 @@ export function createLogger(config: Pick<Config, 'log' | 'serviceName'>): Logge
     level: config.log.level,
     base: { service: config.serviceName },
     timestamp: pino.stdTimeFunctions.isoTime,
+    ...logRedaction,
     ...(format === 'pretty'
       ? {
           transport: {

@@ -4,6 +4,16 @@ import type { ServiceMetrics } from './service-metrics.ts';
 
 /** Operation names come from clients: past this many distinct ones, the rest share one label. */
 const MAX_OPERATION_NAMES = 200;
+/** Longer names are cut: a label is a short identifier, and every one is kept until the process ends. */
+const MAX_OPERATION_NAME_LENGTH = 64;
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/** A client's operation name as a label value: a GraphQL name, at most 64 characters, else "invalid". */
+export function operationNameLabel(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  if (!OPERATION_NAME.test(name)) return 'invalid';
+  return name.slice(0, MAX_OPERATION_NAME_LENGTH);
+}
 
 /**
  * GraphQL request metrics in the service's own registry: execution time of queries and mutations
@@ -12,7 +22,8 @@ const MAX_OPERATION_NAMES = 200;
  */
 export function graphqlMetricsPlugin<Context extends object>(metrics: ServiceMetrics): Plugin<Context> {
   const seen = new Set<string>();
-  const label = (name: string | undefined): string => {
+  const label = (given: string | undefined): string => {
+    const name = operationNameLabel(given);
     if (!name) return 'anonymous';
     if (seen.has(name)) return name;
     if (seen.size >= MAX_OPERATION_NAMES) return 'other';

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ADMIN_HEADERS } from '../support/admin.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   type DomainApp,
@@ -32,7 +33,7 @@ describe('registerUser', () => {
     const { registerUser } = await app.gql(
       REGISTER_USER,
       { id: 'user_789', input: { name: 'John Doe', email: ' John@Example.COM ', phone: '+1 234-567-890' } },
-      { 'x-correlation-id': 'corr-user-1' },
+      { 'x-correlation-id': 'corr-user-1', ...ADMIN_HEADERS },
     );
     expect(registerUser?.__typename).toBe('UserPayload');
     expect(registerUser?.user).toMatchObject({
@@ -60,7 +61,7 @@ describe('registerUser', () => {
         registeredAt: registerUser?.user.registeredAt,
       },
     });
-    const { user } = await app.gql('query { user(id: "user_789") { email } }');
+    const { user } = await app.gql('query { user(id: "user_789") { email } }', {}, ADMIN_HEADERS);
     expect(user).toEqual({ email: 'john@example.com' });
     expect((await app.gql('query { user(id: "nobody") { email } }')).user).toBeNull();
   });

@@ -5,6 +5,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { DEFAULT_MIGRATIONS_DIR, listMigrationDirectories } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/infra/logger.ts';
+import { ADMIN_HEADERS, TEST_ADMIN_TOKEN } from '../support/admin.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { withAdminClient } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -28,7 +29,8 @@ afterAll(async () => {
 });
 
 async function get(url: string): Promise<{ status: number; body: Ready & { uptimeSeconds?: number } }> {
-  const response = await fetch(url);
+  // As an admin: anonymous callers see statuses only (test/hostile/leaks.test.ts).
+  const response = await fetch(url, { headers: ADMIN_HEADERS });
   expect(response.headers.get('content-type')).toBe('application/json');
   return { status: response.status, body: (await response.json()) as Ready };
 }
@@ -104,6 +106,7 @@ describe('/health and /ready', () => {
         PORT: '0',
         LOG_LEVEL: 'silent',
         OUTBOX_RELAY_ENABLED: 'false',
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         DATABASE_URL: testApp.database.url,
       });
       const other = buildApp({ config, logger: createLogger(config) });
@@ -136,6 +139,7 @@ describe('/health and /ready', () => {
     const config = loadConfig({
       PORT: '0',
       LOG_LEVEL: 'silent',
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       DATABASE_URL: `postgresql://postgres@127.0.0.1:${closedPort}/nowhere`,
     });
     const app = buildApp({ config, logger: createLogger(config) });

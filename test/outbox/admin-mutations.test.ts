@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
+import { ADMIN_HEADERS } from '../support/admin.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
@@ -21,8 +22,8 @@ import {
   startInProcessRelay,
 } from './relay-harness.ts';
 
-const PAUSE = `mutation ($reason: String, $by: String) {
-  pauseRelay(reason: $reason, by: $by) { paused pausedAt pausedBy reason }
+const PAUSE = `mutation ($reason: String) {
+  pauseRelay(reason: $reason) { paused pausedAt pausedBy reason }
 }`;
 const RESUME = `mutation { resumeRelay { paused pausedBy reason } }`;
 const CONTROL = `{ relayControl { paused pausedBy reason } }`;
@@ -45,8 +46,15 @@ afterAll(async () => {
   await testApp?.stop();
 });
 
-async function call<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await graphql<Record<string, T>>(testApp.graphqlUrl, query, variables);
+async function call<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const response = await graphql<Record<string, T>>(testApp.graphqlUrl, query, variables, {
+    ...ADMIN_HEADERS,
+    ...headers,
+  });
   if (!response.data) throw new Error(JSON.stringify(response.errors));
   return Object.values(response.data)[0] as T;
 }
@@ -74,20 +82,19 @@ describe('pauseRelay / resumeRelay', () => {
     try {
       const paused = await call<{ paused: boolean; pausedBy: string; reason: string; pausedAt: string }>(
         PAUSE,
-        {
-          reason: 'broker maintenance',
-          by: 'ops@example.com',
-        },
+        { reason: 'broker maintenance' },
+        { 'x-correlation-id': 'pause-for-maintenance' },
       );
+      // The author comes from the credential (and the request's correlation id), not from input.
       expect(paused).toMatchObject({
         paused: true,
-        pausedBy: 'ops@example.com',
+        pausedBy: 'admin (correlation id pause-for-maintenance)',
         reason: 'broker maintenance',
       });
       expect(Date.parse(paused.pausedAt)).not.toBeNaN();
       expect(await call(CONTROL)).toEqual({
         paused: true,
-        pausedBy: 'ops@example.com',
+        pausedBy: 'admin (correlation id pause-for-maintenance)',
         reason: 'broker maintenance',
       });
       await waitFor(
@@ -114,7 +121,7 @@ describe('pauseRelay / resumeRelay', () => {
 
       expect(await call(RESUME)).toEqual({
         paused: false,
-        pausedBy: 'ops@example.com',
+        pausedBy: 'admin (correlation id pause-for-maintenance)',
         reason: 'broker maintenance',
       });
       await waitFor(() => collector.messages.length === 30, {

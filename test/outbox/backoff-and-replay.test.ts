@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
 import type { FailureOutcome } from '../../src/outbox/settle-failures.ts';
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
+import { ADMIN_HEADERS } from '../support/admin.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
@@ -74,7 +75,12 @@ afterAll(async () => {
 });
 
 async function mutate(query: string, variables: Record<string, unknown>) {
-  const response = await graphql<Record<string, ReplayResult>>(testApp.graphqlUrl, query, variables);
+  const response = await graphql<Record<string, ReplayResult>>(
+    testApp.graphqlUrl,
+    query,
+    variables,
+    ADMIN_HEADERS,
+  );
   if (!response.data) throw new Error(JSON.stringify(response.errors));
   return Object.values(response.data)[0] as ReplayResult;
 }
@@ -201,9 +207,12 @@ describe('a message the broker refuses', () => {
       expect((await rowsOf('pet-poison-p'))[0]?.status).toBe('failed');
 
       // Unknown or not-failed ids are refused.
-      const unknown = await graphql(testApp.graphqlUrl, REPLAY_EVENT, {
-        id: '00000000-0000-4000-8000-000000000000',
-      });
+      const unknown = await graphql(
+        testApp.graphqlUrl,
+        REPLAY_EVENT,
+        { id: '00000000-0000-4000-8000-000000000000' },
+        ADMIN_HEADERS,
+      );
       expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
       // Fix the cause, then replay: one event by id, the other by its aggregate.

@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/infra/logger.ts';
+import { TEST_ADMIN_TOKEN } from './admin.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export type TestApp = {
@@ -31,6 +32,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KAFKA_TOPIC_PREFIX: randomTopicPrefix(),
     OUTBOX_POLLING_INTERVAL: '0.2',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...env,
     DATABASE_URL: database.url,
   });

@@ -18,9 +18,9 @@ export const CreateOrderRules = z.object({
     .refine((quantity) => quantity === 1, 'must be 1: a pet is one animal; order each pet separately')
     .nullish()
     .transform((quantity) => quantity ?? 1),
-  specialInstructions: text(1000).nullish(),
+  specialInstructions: text(1000, { multiline: true }).nullish(),
 });
 
 export type CreateOrderInput = z.input<typeof CreateOrderRules>;
 
-export const CancelReason = text(1000);
+export const CancelReason = text(1000, { multiline: true });

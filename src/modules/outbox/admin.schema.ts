@@ -3,13 +3,15 @@ import { builder } from '../../graphql/builder.ts';
 import { badUserInput } from '../../graphql/errors.ts';
 import type { RelayControl } from '../../outbox/relay-control.ts';
 import type { ReplayOutcome } from '../../outbox/replay-failed-events.ts';
+import { characterProblem } from '../text.validation.ts';
 
 /**
  * The operator's mutations over every relay instance: pause/resume and dead-letter replay.
- * There is no authentication system in this demo, so every description says so: put the API
- * behind an authenticating gateway (or remove these fields) before exposing it.
+ * Each needs the admin credential (`Authorization: Bearer <ADMIN_TOKEN>`); without ADMIN_TOKEN
+ * they are disabled. The scope check runs before the resolver, so a refused call touches nothing.
  */
-const UNAUTHENTICATED = 'Admin operation, unauthenticated in this demo (no auth system exists).';
+const ADMIN_ONLY = 'Needs the admin credential (Authorization: Bearer <ADMIN_TOKEN>).';
+const adminOnly = { admin: true } as const;
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,7 +28,7 @@ const RelayControlRef = builder.objectRef<RelayControl>('RelayControl').implemen
     }),
     pausedBy: t.exposeString('pausedBy', {
       nullable: true,
-      description: 'Who last paused it, as they said.',
+      description: 'Who last paused it: the admin credential they used.',
     }),
     reason: t.exposeString('reason', { nullable: true, description: 'Why it was last paused.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -59,20 +61,23 @@ const FailedEventFilter = builder.inputType('FailedEventFilter', {
   }),
 });
 
-/** Whoever asked, as far as an unauthenticated demo can tell. */
-function requester(by: string | null | undefined, correlationId: string): string {
-  const name = by?.trim();
-  return (name ? name : `anonymous (correlation id ${correlationId})`).slice(0, 255);
+/** Who asked: the credential's principal, never a name the caller typed. */
+function requester(ctx: { caller: { principal: string | null }; correlationId: string }): string {
+  return `${ctx.caller.principal ?? 'unknown'} (correlation id ${ctx.correlationId})`.slice(0, 255);
 }
 
 function checkLength(value: string | null | undefined, max: number, field: string): void {
-  if (value != null && value.length > max) throw badUserInput(`at most ${max} characters`, [field]);
+  if (value == null) return;
+  const problem = characterProblem(value, { multiline: true });
+  if (problem) throw badUserInput(problem, [field]);
+  if (value.length > max) throw badUserInput(`at most ${max} characters`, [field]);
 }
 
 builder.queryField('relayControl', (t) =>
   t.field({
     type: RelayControlRef,
-    description: 'Whether the relays are paused (all instances share one switch).',
+    description: `Whether the relays are paused (all instances share one switch). ${ADMIN_ONLY}`,
+    authScopes: adminOnly,
     resolve: (_root, _args, ctx) => ctx.app.outboxAdmin.relayControl(),
   }),
 );
@@ -80,17 +85,12 @@ builder.queryField('relayControl', (t) =>
 builder.mutationField('pauseRelay', (t) =>
   t.field({
     type: RelayControlRef,
-    description: `Pauses every relay instance, in every process, until resumeRelay. ${UNAUTHENTICATED}`,
-    args: {
-      reason: t.arg.string({ required: false }),
-      by: t.arg.string({ required: false, description: 'Who is pausing (free text).' }),
-    },
+    description: `Pauses every relay instance, in every process, until resumeRelay. ${ADMIN_ONLY}`,
+    authScopes: adminOnly,
+    args: { reason: t.arg.string({ required: false }) },
     resolve: async (_root, args, ctx) => {
       checkLength(args.reason, 1000, 'reason');
-      const control = await ctx.app.outboxAdmin.pauseRelay(
-        requester(args.by, ctx.correlationId),
-        args.reason?.trim() || null,
-      );
+      const control = await ctx.app.outboxAdmin.pauseRelay(requester(ctx), args.reason?.trim() || null);
       ctx.logger.warn({ pausedBy: control.pausedBy, reason: control.reason }, 'relay paused through the API');
       return control;
     },
@@ -100,11 +100,11 @@ builder.mutationField('pauseRelay', (t) =>
 builder.mutationField('resumeRelay', (t) =>
   t.field({
     type: RelayControlRef,
-    description: `Resumes every relay instance. ${UNAUTHENTICATED}`,
-    args: { by: t.arg.string({ required: false, description: 'Who is resuming (free text).' }) },
-    resolve: async (_root, args, ctx) => {
-      const control = await ctx.app.outboxAdmin.resumeRelay(requester(args.by, ctx.correlationId));
-      ctx.logger.warn({ resumedBy: requester(args.by, ctx.correlationId) }, 'relay resumed through the API');
+    description: `Resumes every relay instance. ${ADMIN_ONLY}`,
+    authScopes: adminOnly,
+    resolve: async (_root, _args, ctx) => {
+      const control = await ctx.app.outboxAdmin.resumeRelay(requester(ctx));
+      ctx.logger.warn({ resumedBy: requester(ctx) }, 'relay resumed through the API');
       return control;
     },
   }),
@@ -115,7 +115,8 @@ builder.mutationField('replayFailedEvent', (t) =>
     type: ReplayResultRef,
     description:
       'Puts one failed event back to pending (retry count 0, due now); it is published before the events ' +
-      `parked behind it, in order. ${UNAUTHENTICATED}`,
+      `parked behind it, in order. ${ADMIN_ONLY}`,
+    authScopes: adminOnly,
     args: { eventId: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const eventId = String(args.eventId);
@@ -136,7 +137,8 @@ builder.mutationField('replayFailedEvent', (t) =>
 builder.mutationField('replayFailedEventsOfAggregate', (t) =>
   t.field({
     type: ReplayResultRef,
-    description: `Puts every failed event of one aggregate back to pending; they go out in order. ${UNAUTHENTICATED}`,
+    description: `Puts every failed event of one aggregate back to pending; they go out in order. ${ADMIN_ONLY}`,
+    authScopes: adminOnly,
     args: {
       aggregateType: t.arg.string({ required: true }),
       aggregateId: t.arg.string({ required: true }),
@@ -159,7 +161,8 @@ builder.mutationField('replayFailedEvents', (t) =>
     type: ReplayResultRef,
     description:
       'Puts every failed event matching the filter back to pending, or with `dryRun: true` only counts them. ' +
-      `Each aggregate's events go out in order. ${UNAUTHENTICATED}`,
+      `Each aggregate's events go out in order. ${ADMIN_ONLY}`,
+    authScopes: adminOnly,
     args: {
       filter: t.arg({ type: FailedEventFilter, required: false }),
       dryRun: t.arg.boolean({ required: true, defaultValue: false }),
@@ -167,6 +170,9 @@ builder.mutationField('replayFailedEvents', (t) =>
     resolve: async (_root, args, ctx) => {
       const filter = args.filter ?? {};
       checkLength(filter.errorContains, 1000, 'filter.errorContains');
+      checkLength(filter.eventType, 100, 'filter.eventType');
+      checkLength(filter.aggregateType, 100, 'filter.aggregateType');
+      checkLength(filter.aggregateId, 255, 'filter.aggregateId');
       const outcome = await ctx.app.outboxAdmin.replayMatching(filter, { dryRun: args.dryRun });
       if (!args.dryRun) {
         ctx.logger.warn({ filter, replayed: outcome.replayed }, 'failed events replayed through the API');

@@ -1,6 +1,9 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../../graphql/builder.ts';
+import { badUserInput } from '../../graphql/errors.ts';
 import type { EnqueuedEvent } from '../../outbox/enqueue.ts';
+import { characterProblem } from '../text.validation.ts';
+import { withoutUserContact } from '../users/user-contact-redaction.ts';
 
 export const OutboxEventStatusEnum = builder.enumType('OutboxEventStatus', {
   description:
@@ -23,8 +26,11 @@ export const OutboxEventRef = builder.prismaObject('OutboxEvent', {
     }),
     data: t.field({
       type: 'JSON',
-      description: 'The payload, exactly as published as the Kafka message value.',
-      resolve: (row) => JSON.parse(row.eventData) as unknown,
+      description:
+        "The payload, exactly as published as the Kafka message value (a user's e-mail and phone are null " +
+        'unless the caller sends the admin credential).',
+      resolve: (row, _args, ctx) =>
+        withoutUserContact(row.aggregateType, JSON.parse(row.eventData) as unknown, ctx.caller.admin),
     }),
     correlationId: t.exposeString('correlationId', { nullable: true }),
     topic: t.exposeString('topic'),
@@ -68,6 +74,10 @@ builder.queryField('outboxEvents', (t) =>
         eventType: t.arg.string({ required: false }),
       },
       resolve: (query, _root, args, ctx) => {
+        for (const field of ['aggregateType', 'aggregateId', 'eventType'] as const) {
+          const problem = args[field] == null ? null : characterProblem(args[field]);
+          if (problem) throw badUserInput(problem, [field]);
+        }
         return ctx.app.prisma.outboxEvent.findMany({
           ...query,
           // Plain equality filters: a value that matches nothing simply returns an empty page.

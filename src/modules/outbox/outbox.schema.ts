@@ -2,6 +2,7 @@ import { builder } from '../../graphql/builder.ts';
 import { badUserInput } from '../../graphql/errors.ts';
 import type { OutboxStatus, TopicCounts } from '../../outbox/outbox-status.ts';
 import type { PublishedEvent } from '../../outbox/published-event.ts';
+import { withoutUserContact } from '../users/user-contact-redaction.ts';
 
 const OutboxTopicCounts = builder.objectRef<TopicCounts>('OutboxTopicCounts').implement({
   description: "One topic's share of the outbox.",
@@ -96,7 +97,12 @@ const PublishedEventRef = builder.objectRef<PublishedEvent>('PublishedEvent').im
     aggregateId: t.exposeString('aggregateId'),
     aggregateSequence: t.exposeInt('aggregateSequence'),
     eventType: t.exposeString('eventType'),
-    data: t.expose('data', { type: 'JSON' }),
+    data: t.field({
+      type: 'JSON',
+      description:
+        "The payload (a user's e-mail and phone are null unless the caller sends the admin credential).",
+      resolve: (event, _args, ctx) => withoutUserContact(event.aggregateType, event.data, ctx.caller.admin),
+    }),
     correlationId: t.exposeString('correlationId', { nullable: true }),
     topic: t.exposeString('topic'),
     partition: t.exposeInt('partition'),

@@ -1,17 +1,13 @@
 import { z } from 'zod';
+import { text } from '../text.validation.ts';
 import { PET_STATUSES } from './pet.events.ts';
 
 /** No pet in this store costs more: a larger amount is a typo (or worse), refused rather than stored. */
 export const MAX_PRICE = '1000000.00';
 export const MAX_AGE = 100;
 
-/** Trimmed, non-empty, bounded: an empty or whitespace-only name is refused, not stored. */
-export const text = (max: number) =>
-  z
-    .string({ error: 'must be a string' })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
+/** Trimmed, non-empty, bounded, free of control characters: see text.validation.ts. */
+export { text };
 
 const DECIMAL = /^[+-]?\d+(\.\d+)?$/;
 
@@ -63,7 +59,7 @@ function compareDecimal(a: string, b: string): number {
   return fa === fb ? 0 : fa < fb ? -1 : 1;
 }
 
-const Species = text(50).transform((value) => value.toLowerCase());
+const Species = text(50, { transform: (value) => value.toLowerCase() });
 const Age = z
   .number()
   .int('must be a whole number of years')
@@ -77,7 +73,7 @@ export const CreatePetRules = z.object({
   age: Age.nullish(),
   price: Price,
   category: text(50).nullish(),
-  description: text(2000).nullish(),
+  description: text(2000, { multiline: true }).nullish(),
   status: z.enum(PET_STATUSES).nullish(),
 });
 
@@ -93,7 +89,7 @@ export const UpdatePetRules = z.object({
   breed: text(100).nullable().optional(),
   age: Age.nullable().optional(),
   category: text(50).nullable().optional(),
-  description: text(2000).nullable().optional(),
+  description: text(2000, { multiline: true }).nullable().optional(),
 });
 
 export type UpdatePetInput = z.input<typeof UpdatePetRules>;

@@ -5,13 +5,30 @@ import { loadRecordedEvents, OutboxEventRef } from '../outbox/outbox-events.sche
 import { AlreadyRegisteredError, DuplicateEmailError } from './user.errors.ts';
 import { registerUser, type UserChange } from './user.service.ts';
 
+/**
+ * Contact details are personal data: only an admin reads them. Everyone else gets null rather than
+ * an error, so a client can still ask for them in a registerUser payload without failing.
+ */
+const ADMIN_ONLY_CONTACT = 'Null unless the caller sends the admin credential.';
+const adminOnlyContact = {
+  nullable: true,
+  authScopes: { admin: true },
+  unauthorizedResolver: () => null,
+} as const;
+
 const UserRef = builder.prismaObject('User', {
   description: 'A registered user.',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    email: t.exposeString('email', { description: 'Lower-case.' }),
-    phone: t.exposeString('phone', { description: 'E.164, e.g. "+1234567890".' }),
+    email: t.exposeString('email', {
+      ...adminOnlyContact,
+      description: `Lower-case. ${ADMIN_ONLY_CONTACT}`,
+    }),
+    phone: t.exposeString('phone', {
+      ...adminOnlyContact,
+      description: `E.164, e.g. "+1234567890". ${ADMIN_ONLY_CONTACT}`,
+    }),
     registeredAt: t.expose('registeredAt', { type: 'DateTime' }),
   }),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../pets/pet.validation.ts';
+import { text } from '../text.validation.ts';
 
 /** Client-chosen ids (the design document's `users/{id}/register`), safe in URLs, logs and Kafka keys. */
 export const UserId = z
@@ -7,12 +7,9 @@ export const UserId = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"');
 
 /** Stored lower-cased, which is what makes the unique index case-insensitive. */
-export const Email = z
-  .string({ error: 'must be a string' })
-  .trim()
-  .toLowerCase()
-  .max(320, 'must be at most 320 characters')
-  .pipe(z.email('must be a valid e-mail address'));
+export const Email = text(320, { transform: (value) => value.toLowerCase() }).pipe(
+  z.email('must be a valid e-mail address'),
+);
 
 const PHONE_SEPARATORS = /[\s().-]/g;
 const E164 = /^\+[1-9]\d{6,14}$/;
