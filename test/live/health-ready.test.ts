@@ -70,12 +70,16 @@ describe('/health and /ready', () => {
       ]);
     });
     try {
+      // The first failing answers may report the sessions just terminated (57P01); then the refusal.
       const down = await waitFor(
         async () => {
           const answer = await get(`${testApp.url}/ready`);
-          return answer.status === 503 ? answer : null;
+          return answer.status === 503 &&
+            String(answer.body.checks.database?.error).includes(testApp.database.name)
+            ? answer
+            : null;
         },
-        { what: '/ready to fail' },
+        { what: '/ready to fail, naming the database that refuses connections' },
       );
       expect(down.body.status).toBe('not ready');
       expect(down.body.checks.database?.status).toBe('down');
