@@ -84,7 +84,7 @@ describe('a relay process killed between the broker acknowledgement and the mark
         [doomedId],
       );
       const batch = new Set(claimed.rows.map((row) => row.id));
-      expect(batch).toEqual(new Set(collector.messages.map((m) => m.headers.event_id)));
+      expect(batch).toEqual(new Set(collector.messages.map((m) => m.event.id)));
 
       doomed.child.kill('SIGKILL');
       await doomed.exited;
@@ -102,7 +102,7 @@ describe('a relay process killed between the broker acknowledgement and the mark
       const onKafka = await readTopics(DEFAULT_BROKERS, topics);
       // Nothing lost: every outbox event is on Kafka.
       const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM outbox_events');
-      expect(new Set(onKafka.map((m) => m.headers.event_id))).toEqual(new Set(rows.map((row) => row.id)));
+      expect(new Set(onKafka.map((m) => m.event.id))).toEqual(new Set(rows.map((row) => row.id)));
       // The only duplicates are the killed batch, each exactly twice, with the same event id.
       expect(onKafka).toHaveLength(EVENTS + BATCH);
       expect(new Set(duplicateIds(onKafka))).toEqual(batch);
@@ -124,8 +124,8 @@ describe('a relay process killed between the broker acknowledgement and the mark
       let skipped = 0;
       for (const message of onKafka) {
         const outcome = await countEventOnce(db.prisma, 'crash-test', {
-          eventId: message.headers.event_id as string,
-          eventType: message.headers.event_type as string,
+          eventId: message.event.id,
+          eventType: message.event.type,
         });
         if (outcome) applied += 1;
         else skipped += 1;

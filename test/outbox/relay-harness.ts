@@ -15,7 +15,7 @@ import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
 import { createConfiguredPublisher, type EventPublisher } from '../../src/outbox/publish-events.ts';
 import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
-import type { CollectedMessage } from '../support/kafka-collector.ts';
+import { type CollectedMessage, toCollectedMessage } from '../support/kafka-collector.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -209,14 +209,7 @@ export async function readTopics(brokers: string, topics: readonly string[]): Pr
       const key = `${topic}:${partition}`;
       const high = remaining.get(key);
       if (high === undefined || BigInt(message.offset) >= high) return;
-      messages.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value?.toString() ?? null,
-        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([n, v]) => [n, String(v)])),
-      });
+      messages.push(toCollectedMessage(topic, partition, message));
       if (BigInt(message.offset) + 1n >= high) {
         remaining.delete(key);
         if (remaining.size === 0) done();
@@ -248,9 +241,9 @@ export function sequencesByAggregate(messages: readonly CollectedMessage[]): Map
   );
   const result = new Map<string, number[]>();
   for (const message of sorted) {
-    const key = `${message.headers.aggregate_type}/${message.key}`;
+    const key = `${message.event.aggregateType}/${message.key}`;
     const list = result.get(key) ?? [];
-    list.push(Number(message.headers.aggregate_sequence));
+    list.push(message.event.aggregateSequence);
     result.set(key, list);
   }
   return result;
@@ -274,7 +267,7 @@ export function outOfOrder(messages: readonly CollectedMessage[]): string[] {
 export function duplicateIds(messages: readonly CollectedMessage[]): string[] {
   const seen = new Map<string, number>();
   for (const message of messages) {
-    const id = message.headers.event_id as string;
+    const id = message.event.id;
     seen.set(id, (seen.get(id) ?? 0) + 1);
   }
   return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
