@@ -7,12 +7,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import type pg from 'pg';
 import { type Config, loadConfig } from '../../src/config/env.ts';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import type { Database } from '../../src/infra/db.ts';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
 import { createConfiguredPublisher, type EventPublisher } from '../../src/outbox/publish-events.ts';
+import { createRelayPool } from '../../src/outbox/relay/relay-pool.ts';
 import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
 import { type CollectedMessage, toCollectedMessage } from '../support/kafka-collector.ts';
@@ -33,35 +35,46 @@ export function testConfig(env: Record<string, string>): Config {
 export type InProcessRelay = {
   relay: Relay;
   publisher: EventPublisher;
-  db: Database;
+  pool: pg.Pool;
   /** Resolves once the relay has started (connected, listening, heartbeating). */
   started: Promise<void>;
   stop(): Promise<void>;
 };
 
-/** A relay wired as src/app.ts and src/relay-main.ts wire it, with its own pool and producer. */
+/**
+ * A relay wired as src/app.ts and src/relay-main.ts wire it, with its own pool and producer.
+ * `wrapPublisher` lets a test put something between the relay and the real producer (a delay).
+ */
 export function startInProcessRelay(
   env: Record<string, string>,
-  { observer, relayId }: { observer?: RelayObserver; relayId?: string } = {},
+  {
+    observer,
+    relayId,
+    wrapPublisher = (publisher) => publisher,
+  }: {
+    observer?: RelayObserver;
+    relayId?: string;
+    wrapPublisher?: (publisher: EventPublisher) => EventPublisher;
+  } = {},
 ): InProcessRelay {
   const config = testConfig(env);
   const logger = createLogger(config);
-  const db = createDatabase({ url: config.database.url, maxConnections: 4 });
+  const pool = createRelayPool({ config, logger });
   const publisher = createConfiguredPublisher({
     kafka: createKafka({ config, logger }),
     config,
     source: '/petstore-outbox-test',
   });
-  const relay = createRelay({ pool: db.pool, publisher, config, logger, observer, relayId });
+  const relay = createRelay({ pool, publisher: wrapPublisher(publisher), config, logger, observer, relayId });
   return {
     relay,
     publisher,
-    db,
+    pool,
     started: relay.start(),
     async stop() {
       await relay.stop();
       await publisher.disconnect();
-      await db.close();
+      await pool.end();
     },
   };
 }
