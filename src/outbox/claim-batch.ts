@@ -14,9 +14,9 @@ import {
  */
 const lockHeads = (order: string) => `heads AS (
        SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.created_at
-       FROM outbox_events e
-       WHERE e.id IN (SELECT id FROM candidates)
-         AND e.status = 'pending'
+       FROM candidates c
+       JOIN outbox_events e ON e.id = c.id
+       WHERE e.status = 'pending'
          AND (e.locked_until IS NULL OR e.locked_until < now())
        ORDER BY ${order}
        LIMIT $1
@@ -54,14 +54,15 @@ const FOLLOWERS_AND_LOCK = `
          LIMIT (SELECT ceil($1::double precision / greatest(count(*), 1))::int - 1 FROM heads)
        ) follower
      ),
-     chosen AS (
+     chosen AS MATERIALIZED (
        SELECT id FROM runs ORDER BY position, head_created_at LIMIT $1
      ),
      claimed AS (
        SELECT o.id, o.aggregate_type, o.aggregate_id, o.aggregate_sequence, o.event_type, o.event_data,
               o.correlation_id, o.topic, o.created_at, o.retry_count
-       FROM outbox_events o
-       WHERE o.id IN (SELECT id FROM chosen) AND o.status = 'pending'
+       FROM chosen c
+       JOIN outbox_events o ON o.id = c.id
+       WHERE o.status = 'pending'
        FOR UPDATE OF o SKIP LOCKED
      )`;
 
@@ -104,7 +105,7 @@ export const CLAIM_OLDEST_SQL = `WITH oldest AS (
        ORDER BY e.created_at
        LIMIT $1::int * ${WINDOW_FACTOR}
      ),
-     candidates AS (
+     candidates AS MATERIALIZED (
        SELECT o.id, o.created_at FROM oldest o
        WHERE NOT EXISTS (
          SELECT 1 FROM outbox_events earlier
@@ -113,7 +114,7 @@ export const CLAIM_OLDEST_SQL = `WITH oldest AS (
            AND earlier.aggregate_sequence = o.aggregate_sequence - 1
            AND earlier.status <> 'published')
      ),
-     ${lockHeads('e.created_at')},${FOLLOWERS_AND_LOCK}
+     ${lockHeads('c.created_at')},${FOLLOWERS_AND_LOCK}
      SELECT claimed.*, (SELECT count(*) FROM oldest)::int AS window_rows, NULL::text AS last_type, NULL::text AS last_id
      FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
 
@@ -143,12 +144,12 @@ function claimByAggregateSql(fromKey: boolean): string {
          LIMIT 1
        ) next
      ),
-     candidates AS (
+     candidates AS MATERIALIZED (
        SELECT id, aggregate_type, aggregate_id FROM firsts
        WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
        LIMIT $1::int * ${WALK_FACTOR}
      ),
-     ${lockHeads('e.aggregate_type, e.aggregate_id')},${FOLLOWERS_AND_LOCK}
+     ${lockHeads('c.aggregate_type, c.aggregate_id')},${FOLLOWERS_AND_LOCK}
      SELECT claimed.*, NULL::int AS window_rows, last.aggregate_type AS last_type, last.aggregate_id AS last_id
      FROM (SELECT 1) AS one
      LEFT JOIN claimed ON true
