@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGE_FORMATS } from '../outbox/kafka-message.ts';
 
 /**
  * The service's whole configuration, read from the environment in this one place.
@@ -89,6 +90,8 @@ const EnvSchema = z.object({
   KAFKA_CLIENT_ID: z.string().trim().min(1).default('petstore-outbox'),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
   KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /** How events are laid out on Kafka; see src/outbox/kafka-message.ts. */
+  KAFKA_MESSAGE_FORMAT: z.enum(MESSAGE_FORMATS).default('structured'),
   OUTBOX_BATCH_SIZE: integer(1, 10_000).default(100),
   OUTBOX_POLLING_INTERVAL: seconds(0.01, 3600).default(1),
   OUTBOX_MAX_RETRIES: integer(0, 1000).default(5),
@@ -173,6 +176,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
             password: env.KAFKA_SASL_PASSWORD ?? '',
           }
         : null,
+      messageFormat: env.KAFKA_MESSAGE_FORMAT,
     },
     outbox: {
       relayEnabled: env.OUTBOX_RELAY_ENABLED,

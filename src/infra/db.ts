@@ -31,19 +31,44 @@ export function guardClient(
   });
 }
 
+/**
+ * Limits every session of a pool gets from PostgreSQL at connect time (startup parameters), so no
+ * statement, lock wait or open transaction of that pool can outlive them; and TCP keepalive, so a
+ * connection to a vanished server is noticed instead of waited on forever.
+ */
+export type SessionLimits = {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+  keepAliveInitialDelayMs: number;
+};
+
 /** A pg pool of its own, for work that must not wait for (or hold) the connections business code uses. */
 export function createPool({
   url,
   maxConnections,
   applicationName = 'petstore-outbox',
   logger,
+  sessionLimits,
 }: {
   url: string;
   maxConnections: number;
   applicationName?: string;
   logger?: Logger;
+  sessionLimits?: SessionLimits;
 }): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: applicationName });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    application_name: applicationName,
+    ...(sessionLimits && {
+      statement_timeout: sessionLimits.statementTimeoutMs,
+      lock_timeout: sessionLimits.lockTimeoutMs,
+      idle_in_transaction_session_timeout: sessionLimits.idleInTransactionTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: sessionLimits.keepAliveInitialDelayMs,
+    }),
+  });
   pool.on('connect', (client) => guardClient(client, logger, `${applicationName} connection`));
   // Idle clients are covered by the listener above; the pool re-emits their errors here, and an
   // 'error' event with no listener would still be thrown.

@@ -191,7 +191,7 @@ describe('replayFailedEvents with a filter', () => {
         replayed: 1,
       });
       await waitFor(() => seen().length === 3, { what: 'pet-f1 and its parked events' });
-      expect(seen().map((m) => [m.key, m.headers.aggregate_sequence])).toEqual([
+      expect(seen().map((m) => [m.key, String(m.event.aggregateSequence)])).toEqual([
         ['pet-f1', '1'],
         ['pet-f1', '2'],
         ['pet-f1', '3'],
@@ -207,7 +207,7 @@ describe('replayFailedEvents with a filter', () => {
       expect(
         seen()
           .slice(3)
-          .map((m) => [m.key, m.headers.aggregate_sequence]),
+          .map((m) => [m.key, String(m.event.aggregateSequence)]),
       ).toEqual([
         ['pet-f3', '1'],
         ['pet-f3', '2'],

@@ -164,14 +164,16 @@ describe('a message the broker refuses', () => {
       const healthyMessages = await waitFor(
         () => {
           const found = collector.messages.filter((m) => m.key?.startsWith('pet-healthy-'));
-          const ids = new Set(found.map((m) => m.headers.event_id));
+          const ids = new Set(found.map((m) => m.event.id));
           return ids.size === healthy.length * 2 ? found : null;
         },
         { what: 'every healthy event on Kafka' },
       );
       for (const id of healthy) {
         const firstSeen = [
-          ...new Set(healthyMessages.filter((m) => m.key === id).map((m) => m.headers.aggregate_sequence)),
+          ...new Set(
+            healthyMessages.filter((m) => m.key === id).map((m) => String(m.event.aggregateSequence)),
+          ),
         ];
         expect(firstSeen).toEqual(['1', '2']);
       }
@@ -248,7 +250,7 @@ describe('a message the broker refuses', () => {
           },
           { what: `${aggregateId} delivered after the replay` },
         );
-        expect(delivered.map((m) => Number(m.headers.aggregate_sequence))).toEqual(
+        expect(delivered.map((m) => Number(String(m.event.aggregateSequence)))).toEqual(
           Array.from({ length: count }, (_, i) => i + 1),
         );
         const rows = await rowsOf(aggregateId);

@@ -154,7 +154,7 @@ describe('a broker outage of several seconds', () => {
     const onKafka = await readTopics(outageBrokers, allTopics(topicPrefix));
     const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM outbox_events');
     expect(rows).toHaveLength(written);
-    expect(new Set(onKafka.map((m) => m.headers.event_id))).toEqual(new Set(rows.map((row) => row.id)));
+    expect(new Set(onKafka.map((m) => m.event.id))).toEqual(new Set(rows.map((row) => row.id)));
     for (const sequence of sequencesByAggregate(onKafka).values()) {
       const firstSeen = [...new Set(sequence)];
       expect(firstSeen).toEqual(Array.from({ length: firstSeen.length }, (_, i) => i + 1));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { type DeliveredEvent, readDeliveredEvent } from '../../src/inbox/read-delivered-event.ts';
 import { waitFor } from './wait-for.ts';
 
 export type CollectedMessage = {
@@ -9,7 +10,30 @@ export type CollectedMessage = {
   key: string | null;
   value: string | null;
   headers: Record<string, string>;
+  /** The outbox event the message carries, read as a consumer reads it (any KAFKA_MESSAGE_FORMAT). */
+  event: DeliveredEvent;
 };
+
+/** A received message as the tests look at it; throws on a message that is no outbox event. */
+export function toCollectedMessage(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): CollectedMessage {
+  const event = readDeliveredEvent(message);
+  if (!event) throw new Error(`${topic}/${partition}@${message.offset} is not an outbox event`);
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: message.value?.toString() ?? null,
+    headers: Object.fromEntries(
+      Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+    ),
+    event,
+  };
+}
 
 export const TEST_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
@@ -40,16 +64,7 @@ export async function collectMessages(topics: readonly string[]) {
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      messages.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value?.toString() ?? null,
-        headers: Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
-        ),
-      });
+      messages.push(toCollectedMessage(topic, partition, message));
     },
   });
   /**

@@ -18,7 +18,7 @@ export type OutboxOnKafka = {
   outOfOrder: string[];
 };
 
-const eventIdOf = (message: CollectedMessage) => String(message.headers.event_id);
+const eventIdOf = (message: CollectedMessage) => message.event.id;
 
 /** Kafka order: by topic, partition, offset. */
 function inKafkaOrder(messages: readonly CollectedMessage[]): CollectedMessage[] {

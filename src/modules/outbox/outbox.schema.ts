@@ -2,6 +2,7 @@ import { builder } from '../../graphql/builder.ts';
 import { badUserInput } from '../../graphql/errors.ts';
 import type { OutboxStatus, TopicCounts } from '../../outbox/outbox-status.ts';
 import type { PublishedEvent } from '../../outbox/published-event.ts';
+import { isCursor } from '../../outbox/read-published.ts';
 import { withoutUserContact } from '../users/user-contact-redaction.ts';
 
 const OutboxTopicCounts = builder.objectRef<TopicCounts>('OutboxTopicCounts').implement({
@@ -130,8 +131,6 @@ builder.subscriptionField('outboxMetricsUpdated', (t) =>
   }),
 );
 
-const CURSOR_PATTERN = /^\d{1,19}$/;
-
 builder.subscriptionField('eventPublished', (t) =>
   t.field({
     type: PublishedEventRef,
@@ -145,7 +144,7 @@ builder.subscriptionField('eventPublished', (t) =>
       topic: t.arg.string({ required: false }),
     },
     subscribe: (_root, args, ctx) => {
-      if (args.after != null && !CURSOR_PATTERN.test(args.after)) {
+      if (args.after != null && !isCursor(args.after)) {
         throw badUserInput('`after` must be the cursor of an earlier event (digits)', ['after']);
       }
       return ctx.app.publishedFeed.subscribe(args, args.after);
