@@ -5,25 +5,14 @@
  * The port defaults to Studio's usual 5555, or a free one when 5555 is taken.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
+import { freePort } from './lib/free-port.ts';
 import { portInUse } from './lib/port-in-use.ts';
 import { prismaCliEnvironment, prismaCliPath } from './lib/prisma-client.ts';
 import { serviceDatabaseUrl } from './lib/service-database-url.ts';
 import { describeDatabaseUrl } from './lib/start-banner.ts';
 
 const say = (line: string) => process.stderr.write(`[studio] ${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

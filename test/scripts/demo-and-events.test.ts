@@ -1,13 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freePort } from '../../scripts/lib/free-port.ts';
 import { type AggregateType, aggregateTopicNames } from '../../src/outbox/topics.ts';
 import { TEST_BROKERS } from '../support/kafka-collector.ts';
+import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { freePort } from './free-port.ts';
 import { runNpmScript } from './run-npm-script.ts';
-import { type ServiceProcess, startServiceProcess } from './service-process.ts';
 
 /**
  * A newcomer's path, end to end and as typed: the service runs, `npm run demo` writes the design
@@ -78,6 +78,7 @@ function parsePrinted(stdout: string): PrintedEvent[] {
 
 let database: TestDatabase;
 let service: ServiceProcess;
+let graphqlUrl: string;
 let db: pg.Client;
 const topicPrefix = randomTopicPrefix();
 const kafkaEnv = { KAFKA_TOPIC_PREFIX: topicPrefix, KAFKA_BROKERS: TEST_BROKERS.join(',') };
@@ -86,15 +87,20 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = new pg.Client({ connectionString: database.url });
   await db.connect();
-  service = await startServiceProcess({
+  service = startServiceProcess({
     DATABASE_URL: database.url,
+    PORT: '0',
     OUTBOX_POLLING_INTERVAL: '0.2',
     ...kafkaEnv,
   });
+  graphqlUrl = await service.ready();
 });
 
 afterAll(async () => {
-  await service?.stop();
+  if (service?.alive()) {
+    service.child.kill('SIGTERM');
+    await service.exited;
+  }
   await db?.end();
   await database?.drop();
 });
@@ -113,7 +119,7 @@ describe('npm run demo, then npm run events', () => {
   let firstRunOutput: string;
 
   test('the demo runs the scenarios through the API, twice without failing', async () => {
-    const first = await runNpmScript('demo', ['--url', service.graphqlUrl, '--wait', '60000']);
+    const first = await runNpmScript('demo', ['--url', graphqlUrl, '--wait', '60000']);
     expect(first.code, first.stderr).toBe(0);
     firstRunOutput = first.stdout;
     for (const step of [
@@ -128,7 +134,7 @@ describe('npm run demo, then npm run events', () => {
     }
     expect(first.stdout).toMatch(/all 13 published to Kafka/);
 
-    const again = await runNpmScript('demo', ['--url', service.graphqlUrl, '--wait', '60000']);
+    const again = await runNpmScript('demo', ['--url', graphqlUrl, '--wait', '60000']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/all 13 published to Kafka/);
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { describeDatabaseUrl, formatStartBanner } from '../../scripts/lib/start-banner.ts';
 
 const embedded = {
-  url: 'postgresql://postgres:postgres@127.0.0.1:54329/petstore',
+  url: 'postgresql://postgres:postgres@127.0.0.1:41871/petstore',
   origin: 'embedded-started' as const,
   log: '.postgres/postgres.log',
 };
@@ -25,7 +25,7 @@ describe('formatStartBanner', () => {
     expect(banner).toMatch(/Dashboard +http:\/\/127\.0\.0\.1:8080\/\n/);
     expect(banner).toContain('http://127.0.0.1:8080/metrics');
     expect(banner).toMatch(
-      /PostgreSQL +127\.0\.0\.1:54329\/petstore, the embedded PostgreSQL started now; log \.postgres\/postgres\.log/,
+      /PostgreSQL +127\.0\.0\.1:41871\/petstore, the embedded PostgreSQL started now; log \.postgres\/postgres\.log/,
     );
     expect(banner).toMatch(
       /Kafka +127\.0\.0\.1:9092, the project's broker \(Kafka 4\.4\.0, pid 4242\) started now; log \.kafka\/data\/server\.log/,
