@@ -2,7 +2,7 @@
  * One Kafka message of the product's topics → one event record, whichever way the relay wrote it:
  *
  * - metadata in string headers (`event_type`, `aggregate_sequence`, `correlation_id`, … and/or CloudEvents
- *   binary-mode `ce_*` headers), the value being the event's data;
+ *   binary-mode `ce_*` headers, or only the few a consumer needs), the value being the event's data;
  * - CloudEvents structured mode: `content-type: application/cloudevents+json`, the value a JSON envelope
  *   holding `id`, `type`, `source`, `subject`, `time`, `data` and extension attributes. CloudEvents
  *   extension names are lowercase letters and digits only, hence `aggregatesequence`, `correlationid`,
@@ -105,7 +105,13 @@ function fromHeaders(message: RawKafkaMessage, headers: Map<string, string>): Ev
     eventId: first(headers.get('event_id'), headers.get('ce_id')),
     eventType: first(headers.get('event_type'), headers.get('ce_type')),
     aggregateType: first(headers.get('aggregate_type'), headers.get('ce_aggregatetype'), subjectType),
-    aggregateId: first(headers.get('aggregate_id'), headers.get('ce_aggregateid'), subjectId),
+    // The relay keys every message by its aggregate id; the leanest header set relies on that.
+    aggregateId: first(
+      headers.get('aggregate_id'),
+      headers.get('ce_aggregateid'),
+      subjectId,
+      text(message.key),
+    ),
     aggregateSequence: sequenceOrNull(
       headers.get('aggregate_sequence') ?? headers.get('ce_aggregatesequence') ?? null,
     ),
@@ -130,7 +136,12 @@ function fromEnvelope(message: RawKafkaMessage, envelope: Record<string, unknown
     eventType: stringOrNull(envelope.type),
     aggregateType: first(stringOrNull(envelope.aggregatetype), subjectType),
     // `partitionkey` is CloudEvents' partitioning extension: the relay keys by aggregate id.
-    aggregateId: first(stringOrNull(envelope.aggregateid), subjectId, stringOrNull(envelope.partitionkey)),
+    aggregateId: first(
+      stringOrNull(envelope.aggregateid),
+      subjectId,
+      stringOrNull(envelope.partitionkey),
+      text(message.key),
+    ),
     aggregateSequence: sequenceOrNull(envelope.aggregatesequence),
     correlationId: stringOrNull(envelope.correlationid),
     source: stringOrNull(envelope.source),

@@ -73,6 +73,20 @@ describe('decodeMessage', () => {
     expect(decodeMessage(structuredMessage)).toEqual({ ...expected, format: 'cloudevents-structured' });
   });
 
+  test('with only the headers a consumer needs, the key names the aggregate', () => {
+    const record = decodeMessage({
+      ...position,
+      value: JSON.stringify(data),
+      headers: { event_id: 'e-1', event_type: 'pet.created', aggregate_type: 'pet', aggregate_sequence: '1' },
+    });
+    expect(record).toMatchObject({
+      format: 'headers',
+      aggregateType: 'pet',
+      aggregateId: 'p-1',
+      eventId: 'e-1',
+    });
+  });
+
   test('reads binary-mode ce_ headers alone, extensions included', () => {
     const record = decodeMessage({
       ...position,
