@@ -29,7 +29,7 @@ const CANCEL_ORDER = `mutation DemoCancelOrder($id: ID!, $reason: String!) {
   cancelOrder(id: $id, reason: $reason) { __typename ... on OrderPayload { order { id status } pet { status } ${EVENTS} } ${ERRORS} }
 }`;
 const REGISTER_USER = `mutation DemoRegisterUser($id: ID!, $input: RegisterUserInput!) {
-  registerUser(id: $id, input: $input) { __typename ... on UserPayload { user { id email } ${EVENTS} } ${ERRORS} }
+  registerUser(id: $id, input: $input) { __typename ... on UserPayload { user { id name } ${EVENTS} } ${ERRORS} }
 }`;
 const AGGREGATE_EVENTS = `query DemoAggregateEvents($aggregateId: String!) {
   outboxEvents(aggregateId: $aggregateId, first: 100) { edges { node { id status } } }
@@ -145,18 +145,17 @@ export async function runDemoScenario({
   );
 
   const userId = `demo_user_${runId}`;
+  // Contact details are an admin's to read back, so the demo prints the ones it sent.
+  const email = `john.doe+${runId}@example.com`;
   const { registerUser } = await graphql<{
-    registerUser: MutationResult & { user: { id: string; email: string } };
+    registerUser: MutationResult & { user: { id: string; name: string } };
   }>(
     REGISTER_USER,
-    {
-      id: userId,
-      input: { name: 'John Doe', email: `john.doe+${runId}@example.com`, phone: '+1234567890' },
-    },
+    { id: userId, input: { name: 'John Doe', email, phone: '+1234567890' } },
     correlation('register-user'),
   );
   const user = expectPayload('registerUser', registerUser, 'UserPayload').user;
-  say(`registerUser  ${user.id} <${user.email}>   [${written(registerUser)}]`);
+  say(`registerUser  ${user.id} ${user.name} <${email}>   [${written(registerUser)}]`);
 
   const { createOrder: second } = await graphql<{ createOrder: MutationResult & { order: { id: string } } }>(
     CREATE_ORDER,
