@@ -6,13 +6,19 @@ import type { GraphiQLOptions } from 'graphql-yoga';
  * menu. test/graphql/graphiql-document.test.ts validates every operation against the schema and runs them.
  */
 
-export const GRAPHIQL_DOCUMENT = `# petstore-outbox: every mutation writes its business rows and its events in one transaction;
-# the relay publishes the events to Kafka. Run an operation with ▶ (the menu picks which one).
+export const GRAPHIQL_DOCUMENT = `# petstore-outbox: each mutation writes its rows and
+# its events in one transaction; the relay then
+# publishes the events to Kafka.
 #
-# 1. Open a second tab (+) and run WatchEvents there: published events appear live.
-# 2. Here: CreatePet, then paste the pet's id into "petId" (Variables, below) and run OrderWorkflow.
-# 3. Paste the order's id into "orderId" and run DeliverOrder (or CancelOrder).
-# 4. RelayStatus shows the relay; the dashboard is at /, Prometheus metrics at /metrics.
+# Run an operation with ▶ (it asks which one).
+# 1. Open a tab (+) and run WatchEvents there: events
+#    appear as the relay publishes them.
+# 2. Back here, run CreatePet. Paste the pet's id into
+#    "petId" (Variables, below), run OrderWorkflow.
+# 3. Paste the order's id into "orderId", run
+#    DeliverOrder (or CancelOrder).
+# 4. RelayStatus: the relay. Dashboard at /,
+#    Prometheus metrics at /metrics.
 
 mutation CreatePet($pet: CreatePetInput!) {
   createPet(input: $pet) {
@@ -25,7 +31,8 @@ mutation CreatePet($pet: CreatePetInput!) {
   }
 }
 
-# Places the order and confirms it in one transaction: order.created, then order.confirmed
+# Orders the pet and confirms the order in one
+# transaction: order.created, then order.confirmed
 # (and pet.status_changed: the pet is reserved).
 mutation OrderWorkflow($petId: ID!, $customerId: String!) {
   createOrder(
@@ -50,7 +57,8 @@ mutation DeliverOrder($orderId: ID!) {
   }
 }
 
-# pending or confirmed → cancelled; the pet is available again.
+# pending or confirmed → cancelled; the pet is
+# available again.
 mutation CancelOrder($orderId: ID!) {
   cancelOrder(id: $orderId, reason: "Customer changed their mind") {
     __typename
@@ -59,7 +67,8 @@ mutation CancelOrder($orderId: ID!) {
   }
 }
 
-# The design document's users/{id}/register. Run it twice to see a typed error instead of an exception.
+# The design document's users/{id}/register. Run it
+# twice: the second answer is a typed error.
 mutation RegisterUser($userId: ID!, $user: RegisterUserInput!) {
   registerUser(id: $userId, input: $user) {
     __typename
@@ -69,7 +78,8 @@ mutation RegisterUser($userId: ID!, $user: RegisterUserInput!) {
   }
 }
 
-# Every event the relay publishes, live, with where it landed on Kafka.
+# Every event the relay publishes, live, with where
+# it landed on Kafka.
 subscription WatchEvents {
   eventPublished {
     eventType
@@ -125,19 +135,18 @@ export const GRAPHIQL_HEADERS = `{
   // "Authorization": "Bearer <ADMIN_TOKEN>"
 }`;
 
-/** Spread into yoga's `graphiql` options. */
+/**
+ * Spread into yoga's `graphiql` options. Yoga's GraphiQL page hands `variables` to GraphiQL as its initial
+ * variables and `headers` as its default headers; a default tab's variables would not reach the editor.
+ */
 export const graphiqlDefaults: Pick<
   GraphiQLOptions,
-  'defaultQuery' | 'defaultTabs' | 'defaultEditorToolsVisibility'
-> = {
-  // A tab opened with + starts from the same document (e.g. to run WatchEvents beside the others).
+  'defaultQuery' | 'headers' | 'defaultEditorToolsVisibility'
+> & {
+  variables: string;
+} = {
   defaultQuery: GRAPHIQL_DOCUMENT,
-  defaultTabs: [
-    {
-      query: GRAPHIQL_DOCUMENT,
-      variables: JSON.stringify(GRAPHIQL_VARIABLES, null, 2),
-      headers: GRAPHIQL_HEADERS,
-    },
-  ],
+  variables: JSON.stringify(GRAPHIQL_VARIABLES, null, 2),
+  headers: GRAPHIQL_HEADERS,
   defaultEditorToolsVisibility: 'variables',
 };

@@ -33,7 +33,8 @@ describe('the GraphiQL default document', () => {
     const withoutComments = GRAPHIQL_HEADERS.replace(/^\s*\/\/.*$/gm, '');
     expect(JSON.parse(withoutComments)).toEqual({});
     expect(GRAPHIQL_HEADERS).toMatch(/"Authorization": "Bearer /);
-    expect(graphiqlDefaults.defaultTabs?.[0]?.query).toBe(GRAPHIQL_DOCUMENT);
+    expect(graphiqlDefaults.defaultQuery).toBe(GRAPHIQL_DOCUMENT);
+    expect(JSON.parse(graphiqlDefaults.variables)).toEqual(GRAPHIQL_VARIABLES);
   });
 });
 
