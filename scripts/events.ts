@@ -37,12 +37,19 @@ async function follow(options: EventsOptions): Promise<void> {
   let printed = 0;
   let stopping: Promise<void> | null = null;
   let idleTimer: NodeJS.Timeout | undefined;
-  const stop = (reason?: string) => {
+  let finished: (failure?: Error) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    finished = (failure) => (failure ? reject(failure) : resolve());
+  });
+  const stop = (reason?: string, failure?: Error) => {
     stopping ??= (async () => {
       clearTimeout(idleTimer);
       if (reason) say(reason);
       await consumer.disconnect();
-    })();
+    })().then(
+      () => finished(failure),
+      (error: Error) => finished(failure ?? error),
+    );
     return stopping;
   };
   const armIdleExit = () => {
@@ -57,6 +64,10 @@ async function follow(options: EventsOptions): Promise<void> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   consumer.on(consumer.events.GROUP_JOIN, armIdleExit);
+  // kafkajs restarts the consumer after retriable failures by itself; anything else ends the run.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) void stop(undefined, payload.error);
+  });
 
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: options.fromBeginning });
@@ -79,14 +90,7 @@ async function follow(options: EventsOptions): Promise<void> {
       }
     },
   });
-  await new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (stopping) {
-        clearInterval(check);
-        void stopping.then(resolve);
-      }
-    }, 50);
-  });
+  await done;
 }
 
 let options: EventsOptions;
