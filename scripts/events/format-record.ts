@@ -13,7 +13,7 @@ import type { EventRecord } from './decode-message.ts';
 export function formatRecord(record: EventRecord, { compact = false }: { compact?: boolean } = {}): string {
   const header = [
     `${record.topic}[${record.partition}]@${record.offset}`,
-    record.eventType ?? '(no event type)',
+    record.eventType ?? '(not an outbox event)',
     `seq=${record.aggregateSequence ?? '-'}`,
     `key=${record.key ?? '-'}`,
     `correlation=${record.correlationId ?? '-'}`,
