@@ -18,7 +18,7 @@ const kafka = await ensureKafkaInUse(process.env.KAFKA_BROKERS, say);
 process.env.KAFKA_BROKERS = kafka.brokers;
 await migrate(postgres.url, say);
 
-const { http } = loadConfigOrExit();
+const { http, security } = loadConfigOrExit();
 try {
   // Imported only now: the service imports the generated client, which may not have existed a moment ago.
   await import('../src/main.ts');
@@ -34,4 +34,12 @@ try {
 }
 const host = ['0.0.0.0', '::'].includes(http.host) ? '127.0.0.1' : http.host;
 const baseUrl = http.port === 0 ? null : `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
-process.stderr.write(formatStartBanner({ baseUrl, postgres, kafka }));
+process.stderr.write(
+  formatStartBanner({
+    baseUrl,
+    postgres,
+    kafka,
+    graphiql: security.graphiql,
+    adminToken: security.adminToken !== null,
+  }),
+);

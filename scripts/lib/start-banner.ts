@@ -54,15 +54,32 @@ export function formatStartBanner({
   baseUrl,
   postgres,
   kafka,
+  graphiql = true,
+  adminToken = false,
 }: {
   baseUrl: string | null;
   postgres: PostgresInUse;
   kafka: KafkaInUse;
+  /** GraphiQL is served (GRAPHIQL_ENABLED, off by default with NODE_ENV=production). */
+  graphiql?: boolean;
+  /** ADMIN_TOKEN is set, so the admin operations (pause, replay) are open to its holder. */
+  adminToken?: boolean;
 }): string {
   const url = (path: string) => (baseUrl ? `${baseUrl}${path}` : `<the URL in the ready line>${path}`);
   const rows: [string, string][] = [
-    ['GraphiQL', `${url('/graphql')}  (opens with ready-made operations: CreatePet, OrderWorkflow, …)`],
+    [
+      'GraphiQL',
+      graphiql
+        ? `${url('/graphql')}  (opens with ready-made operations: CreatePet, OrderWorkflow, …)`
+        : `off (GRAPHIQL_ENABLED=true turns it on); the API is at ${url('/graphql')}`,
+    ],
     ['Dashboard', url('/')],
+    [
+      'Admin',
+      adminToken
+        ? 'pauseRelay, replayFailedEvents…: send "Authorization: Bearer <ADMIN_TOKEN>" (GraphiQL: Headers)'
+        : 'pauseRelay, replayFailedEvents… are off until ADMIN_TOKEN is set (32+ characters)',
+    ],
     ['Metrics', url('/metrics')],
     ['PostgreSQL', postgresLine(postgres)],
     ['Kafka', kafkaLine(kafka)],

@@ -59,4 +59,27 @@ describe('formatStartBanner', () => {
     const banner = formatStartBanner({ baseUrl: null, postgres: embedded, kafka: projectKafka });
     expect(banner).toContain('<the URL in the ready line>/graphql');
   });
+
+  test('says whether the admin operations are open, and where the credential goes', () => {
+    const off = formatStartBanner({ baseUrl: null, postgres: embedded, kafka: projectKafka });
+    expect(off).toMatch(/Admin +.*off until ADMIN_TOKEN is set/);
+    const on = formatStartBanner({
+      baseUrl: null,
+      postgres: embedded,
+      kafka: projectKafka,
+      adminToken: true,
+    });
+    expect(on).toContain('Authorization: Bearer <ADMIN_TOKEN>');
+    expect(on).not.toContain('off until');
+  });
+
+  test('with GraphiQL turned off, says so instead of pointing at it', () => {
+    const banner = formatStartBanner({
+      baseUrl: 'http://127.0.0.1:8080',
+      postgres: embedded,
+      kafka: projectKafka,
+      graphiql: false,
+    });
+    expect(banner).toMatch(/GraphiQL +off \(GRAPHIQL_ENABLED=true turns it on\)/);
+  });
 });
