@@ -90,6 +90,8 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     production: config.production,
     limits: {
       maxConnections: config.limits.httpMaxConnections,
+      maxWebSockets: config.limits.wsMaxConnections,
+      maxOperationsPerSocket: config.limits.wsMaxSubscriptionsPerSocket,
       headersTimeoutMs: config.limits.headersTimeoutMs,
       requestTimeoutMs: config.limits.requestTimeoutMs,
     },

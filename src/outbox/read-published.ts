@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PublishedEvent } from './published-event.ts';
+import type { PublishedEvent, PublishedEventFilter } from './published-event.ts';
 
 type PublishedRow = {
   cursor: string;
@@ -30,17 +30,28 @@ export async function readPublishedAfter(
   pool: pg.Pool,
   afterSeq: string,
   limit: number,
+  filter: PublishedEventFilter = {},
 ): Promise<PublishedEvent[]> {
   const { rows } = await pool.query<PublishedRow>(
     // The output column is named `cursor`: were it `published_seq` (text), ORDER BY would sort the text,
-    // and "100" would come before "99".
+    // and "100" would come before "99". A filter runs here, so a subscriber catching up with a narrow
+    // filter is sent its own events only, not every row to sift through (a null criterion matches all).
     `SELECT published_seq::text AS cursor, id, aggregate_type, aggregate_id, aggregate_sequence, event_type,
             event_data, correlation_id, topic, kafka_partition, kafka_offset::text, created_at, processed_at
      FROM outbox_events
      WHERE published_seq > $1::bigint
+       AND ($3::text IS NULL OR aggregate_type = $3) AND ($4::text IS NULL OR aggregate_id = $4)
+       AND ($5::text IS NULL OR event_type = $5) AND ($6::text IS NULL OR topic = $6)
      ORDER BY outbox_events.published_seq
      LIMIT $2`,
-    [afterSeq, limit],
+    [
+      afterSeq,
+      limit,
+      filter.aggregateType || null,
+      filter.aggregateId || null,
+      filter.eventType || null,
+      filter.topic || null,
+    ],
   );
   return rows.map((row) => ({
     cursor: row.cursor,
