@@ -36,14 +36,25 @@ export function createPool({
   url,
   maxConnections,
   applicationName = 'petstore-outbox',
+  connectionTimeoutMs = 0,
   logger,
 }: {
   url: string;
   maxConnections: number;
   applicationName?: string;
+  /**
+   * How long a caller waits for a connection (0: forever). A caller that gives up is taken out of
+   * the pool's queue, so it never holds a connection later for work nobody waits for any more.
+   */
+  connectionTimeoutMs?: number;
   logger?: Logger;
 }): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: applicationName });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    application_name: applicationName,
+    connectionTimeoutMillis: connectionTimeoutMs,
+  });
   pool.on('connect', (client) => guardClient(client, logger, `${applicationName} connection`));
   // Idle clients are covered by the listener above; the pool re-emits their errors here, and an
   // 'error' event with no listener would still be thrown.
@@ -55,14 +66,22 @@ export function createPool({
 export function createDatabase({
   url,
   maxConnections = 10,
+  connectionTimeoutMs = 0,
+  transactionOptions,
   logger,
 }: {
   url: string;
   maxConnections?: number;
+  connectionTimeoutMs?: number;
+  /** Prisma interactive transactions: how long one may wait to start (maxWait) and run (timeout). */
+  transactionOptions?: { maxWait: number; timeout: number };
   logger?: Logger;
 }): Database {
-  const pool = createPool({ url, maxConnections, logger });
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const pool = createPool({ url, maxConnections, connectionTimeoutMs, logger });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool),
+    ...(transactionOptions ? { transactionOptions } : {}),
+  });
   return {
     prisma,
     pool,
