@@ -5,6 +5,7 @@ import { createAdminAuthenticator } from './http/admin-credential.ts';
 import { createOriginPolicy } from './http/origin-policy.ts';
 import { createReadinessCheck } from './http/readiness.ts';
 import { createHttpServer } from './http/server.ts';
+import { singleFlight } from './http/single-flight.ts';
 import { createDatabase, createPool } from './infra/db.ts';
 import { createKafka } from './infra/kafka.ts';
 import type { Logger } from './infra/logger.ts';
@@ -20,6 +21,13 @@ import { createRelayPool } from './outbox/relay/relay-pool.ts';
 import { createRelay, type Relay } from './outbox/relay.ts';
 import { allTopics } from './outbox/topics.ts';
 
+/** How long an API request waits for a database connection before it fails. */
+const API_CONNECTION_TIMEOUT_MS = 5000;
+/** How long a Prisma interactive transaction may run. */
+const TRANSACTION_TIMEOUT_MS = 15_000;
+/** A health check that cannot get a connection quickly reports the database as down. */
+const HEALTH_CONNECTION_TIMEOUT_MS = 2000;
+
 export type App = {
   services: AppServices;
   relay: Relay | null;
@@ -30,7 +38,22 @@ export type App = {
 
 /** Wires the service: database, Kafka, relay, live feed, GraphQL over HTTP and WebSocket. */
 export function buildApp({ config, logger }: { config: Config; logger: Logger }): App {
-  const db = createDatabase({ url: config.database.url, logger });
+  // Each kind of work has a pool of its own, with a bound on how long a caller waits for a connection:
+  // a flood of one kind (health checks, subscribers catching up) cannot take the connections
+  // mutations need, and a request that gave up is out of the queue instead of running later.
+  const db = createDatabase({
+    url: config.database.url,
+    logger,
+    connectionTimeoutMs: API_CONNECTION_TIMEOUT_MS,
+    transactionOptions: { maxWait: API_CONNECTION_TIMEOUT_MS, timeout: TRANSACTION_TIMEOUT_MS },
+  });
+  const healthPool = createPool({
+    url: config.database.url,
+    maxConnections: 2,
+    applicationName: 'petstore-outbox-health',
+    connectionTimeoutMs: HEALTH_CONNECTION_TIMEOUT_MS,
+    logger,
+  });
   const kafka = createKafka({ config, logger });
   const publisher = createConfiguredPublisher({ kafka, config });
   const metrics = createServiceMetrics({
@@ -38,7 +61,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     topics: config.outbox.relayEnabled ? allTopics(config.kafka.topicPrefix) : [],
   });
   const sampler = createOutboxSampler({
-    pool: db.pool,
+    pool: healthPool,
     databaseUrl: config.database.url,
     metrics,
     logger,
@@ -61,6 +84,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     url: config.database.url,
     maxConnections: 3,
     applicationName: 'petstore-outbox-feed',
+    connectionTimeoutMs: API_CONNECTION_TIMEOUT_MS,
     logger,
   });
   const publishedFeed = createPublishedFeed({
@@ -92,15 +116,19 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     production: config.production,
     limits: {
       maxConnections: config.limits.httpMaxConnections,
+      maxWebSockets: config.limits.wsMaxConnections,
+      maxOperationsPerSocket: config.limits.wsMaxSubscriptionsPerSocket,
       headersTimeoutMs: config.limits.headersTimeoutMs,
       requestTimeoutMs: config.limits.requestTimeoutMs,
     },
     registry: metrics.registry,
-    readiness: createReadinessCheck({
-      pool: db.pool,
-      relayStatus: () => relay?.status() ?? null,
-      relayExpected: config.outbox.relayEnabled,
-    }),
+    readiness: singleFlight(
+      createReadinessCheck({
+        pool: healthPool,
+        relayStatus: () => relay?.status() ?? null,
+        relayExpected: config.outbox.relayEnabled,
+      }),
+    ),
   });
 
   return {
@@ -120,6 +148,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       await publishedFeed.stop();
       await feedPool.end();
       await sampler.stop();
+      await healthPool.end();
       await db.close();
     },
   };

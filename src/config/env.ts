@@ -233,6 +233,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   ) {
     throw new ConfigError(['KAFKA_SASL_MECHANISM: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD']);
   }
+  // Node refuses a headers timeout longer than the request timeout.
+  if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {
+    throw new ConfigError(['HTTP_HEADERS_TIMEOUT: must not be larger than HTTP_REQUEST_TIMEOUT']);
+  }
   return deepFreeze(config);
 }
 

@@ -31,6 +31,10 @@ const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 export type HttpLimits = {
   /** Open TCP connections (HTTP, SSE and WebSocket alike); past it new ones are closed at once. */
   maxConnections: number;
+  /** Open graphql-ws sockets; past it upgrades are refused (503). */
+  maxWebSockets: number;
+  /** Operations (subscriptions, queries, mutations) in progress on one socket. */
+  maxOperationsPerSocket: number;
   /** Time a client has to send its request headers (slow-loris clients are cut). */
   headersTimeoutMs: number;
   /** Time a client has to send its whole request; responses (SSE streams) are not limited by it. */
@@ -39,6 +43,8 @@ export type HttpLimits = {
 
 const DEFAULT_LIMITS: HttpLimits = {
   maxConnections: 1000,
+  maxWebSockets: 500,
+  maxOperationsPerSocket: 20,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
 };
@@ -161,8 +167,14 @@ export function createHttpServer({
     path: yoga.graphqlEndpoint,
     // graphql-ws messages are small documents; a bigger frame is refused (close 1009) before it is buffered.
     maxPayload: WS_MAX_PAYLOAD_BYTES,
-    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) =>
-      origins.allows(origin, req.headers.host),
+    verifyClient: (
+      { origin, req }: { origin?: string; req: IncomingMessage },
+      accept: (allowed: boolean, status?: number, message?: string) => void,
+    ) => {
+      if (!origins.allows(origin, req.headers.host)) return accept(false, 403, 'Origin not allowed');
+      if (wsServer.clients.size >= limits.maxWebSockets) return accept(false, 503, 'Too many WebSockets');
+      accept(true);
+    },
   });
   // graphql-ws runs the same envelop pipeline as HTTP (yoga's example), so plugins, context and
   // masking are identical on both transports.
@@ -172,6 +184,15 @@ export function createHttpServer({
       execute: (args) => (args.rootValue as RootValue).execute(args),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
+        // graphql-ws has already registered this operation: more than the cap means one too many.
+        if (Object.keys(ctx.subscriptions).length > limits.maxOperationsPerSocket) {
+          return [
+            new GraphQLError(
+              `At most ${limits.maxOperationsPerSocket} operations may run at once on one socket.`,
+              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+            ),
+          ];
+        }
         const headers = ctx.extra.request.headers;
         const connectionParams = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const correlationId = correlationIdFrom(

@@ -48,12 +48,18 @@ export function createPool({
   url,
   maxConnections,
   applicationName = 'petstore-outbox',
+  connectionTimeoutMs = 0,
   logger,
   sessionLimits,
 }: {
   url: string;
   maxConnections: number;
   applicationName?: string;
+  /**
+   * How long a caller waits for a connection (0: forever). A caller that gives up is taken out of
+   * the pool's queue, so it never holds a connection later for work nobody waits for any more.
+   */
+  connectionTimeoutMs?: number;
   logger?: Logger;
   sessionLimits?: SessionLimits;
 }): pg.Pool {
@@ -61,6 +67,7 @@ export function createPool({
     connectionString: url,
     max: maxConnections,
     application_name: applicationName,
+    connectionTimeoutMillis: connectionTimeoutMs,
     ...(sessionLimits && {
       statement_timeout: sessionLimits.statementTimeoutMs,
       lock_timeout: sessionLimits.lockTimeoutMs,
@@ -80,14 +87,22 @@ export function createPool({
 export function createDatabase({
   url,
   maxConnections = 10,
+  connectionTimeoutMs = 0,
+  transactionOptions,
   logger,
 }: {
   url: string;
   maxConnections?: number;
+  connectionTimeoutMs?: number;
+  /** Prisma interactive transactions: how long one may wait to start (maxWait) and run (timeout). */
+  transactionOptions?: { maxWait: number; timeout: number };
   logger?: Logger;
 }): Database {
-  const pool = createPool({ url, maxConnections, logger });
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const pool = createPool({ url, maxConnections, connectionTimeoutMs, logger });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool),
+    ...(transactionOptions ? { transactionOptions } : {}),
+  });
   return {
     prisma,
     pool,

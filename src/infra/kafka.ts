@@ -1,4 +1,4 @@
-import { Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config/env.ts';
 import type { Logger } from './logger.ts';
 
@@ -40,6 +40,10 @@ export function createKafka({
   return new Kafka({
     clientId,
     brokers: [...config.kafka.brokers],
+    // KAFKA_SSL: TLS with the system's CA store; KAFKA_SASL_*: authentication (over TLS, or the
+    // password crosses the network in the clear with PLAIN).
+    ssl: config.kafka.ssl,
+    ...(config.kafka.sasl ? { sasl: { ...config.kafka.sasl } as SASLOptions } : {}),
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     // The relay has its own retry policy and circuit breaker; kafkajs's retries only cover blips.

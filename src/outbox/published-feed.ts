@@ -172,7 +172,7 @@ export function createPublishedFeed({
             if (catchingUp) {
               let page: PublishedEvent[];
               try {
-                page = await readPublishedAfter(pool, delivered, PAGE_SIZE);
+                page = await readPublishedAfter(pool, delivered, PAGE_SIZE, filter);
               } catch (error) {
                 // The database is away for a moment: the subscription waits rather than ends.
                 log.warn({ err: (error as Error).message }, 'catching up failed; retrying');

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PublishedEvent } from './published-event.ts';
+import type { PublishedEvent, PublishedEventFilter } from './published-event.ts';
 
 type PublishedRow = {
   xid: string;
@@ -69,6 +69,7 @@ export async function readPublishedAfter(
   pool: pg.Pool,
   after: string,
   limit: number,
+  filter: PublishedEventFilter = {},
 ): Promise<PublishedEvent[]> {
   const from = fromCursor(after);
   const { rows } = await pool.query<PublishedRow>(
@@ -77,9 +78,21 @@ export async function readPublishedAfter(
             kafka_offset::text, created_at, processed_at
      FROM outbox_events
      WHERE (published_xid, published_seq) > ($1::bigint, $2::bigint) AND ${SETTLED}
+       AND ($4::text IS NULL OR aggregate_type = $4) AND ($5::text IS NULL OR aggregate_id = $5)
+       AND ($6::text IS NULL OR event_type = $6) AND ($7::text IS NULL OR topic = $7)
      ORDER BY published_xid, published_seq
      LIMIT $3`,
-    [from.xid, from.seq, limit],
+    // A filter runs here, so a subscriber catching up with a narrow filter is sent its own events
+    // only, not every row to sift through (a null criterion matches all).
+    [
+      from.xid,
+      from.seq,
+      limit,
+      filter.aggregateType || null,
+      filter.aggregateId || null,
+      filter.eventType || null,
+      filter.topic || null,
+    ],
   );
   return rows.map((row) => ({
     cursor: toCursor(row),

@@ -139,8 +139,8 @@ describe('WebSocket upgrades check Origin', () => {
   }
 
   test('a cross-site socket is refused; listed, same-origin and non-browser sockets open', async () => {
-    expect(await openSocket(EVIL)).toBe(401);
-    expect(await openSocket('null')).toBe(401);
+    expect(await openSocket(EVIL)).toBe(403);
+    expect(await openSocket('null')).toBe(403);
     expect(await openSocket(LISTED)).toBe('open');
     expect(await openSocket(sameOrigin())).toBe('open');
     expect(await openSocket()).toBe('open');

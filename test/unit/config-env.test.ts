@@ -69,3 +69,37 @@ describe('the service with bad configuration', () => {
     expect(result.stdout).toBe('');
   });
 });
+
+describe('security settings', () => {
+  test('Kafka TLS and SASL, CORS origins and the admin token are read', () => {
+    const config = loadConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'relay',
+      KAFKA_SASL_PASSWORD: 'pw',
+      CORS_ORIGINS: 'https://shop.example.com, http://localhost:3000/',
+      ADMIN_TOKEN: 'a'.repeat(32),
+    });
+    expect(config.kafka).toMatchObject({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'relay', password: 'pw' },
+    });
+    expect(config.security.corsOrigins).toEqual(['https://shop.example.com', 'http://localhost:3000']);
+    expect(config.security.adminToken).toBe('a'.repeat(32));
+    expect(config.security).toMatchObject({ graphiql: true, introspection: true });
+    expect(loadConfig({ NODE_ENV: 'production' }).security).toMatchObject({
+      graphiql: false,
+      introspection: false,
+    });
+  });
+
+  test.each([
+    [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }, 'KAFKA_SASL_MECHANISM'],
+    [{ ADMIN_TOKEN: 'too-short' }, 'ADMIN_TOKEN'],
+    [{ CORS_ORIGINS: 'https://shop.example.com/path' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ HTTP_HEADERS_TIMEOUT: '60', HTTP_REQUEST_TIMEOUT: '30' }, 'HTTP_HEADERS_TIMEOUT'],
+  ])('%o is refused', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(variable);
+  });
+});

@@ -2,8 +2,9 @@ import { builder } from '../../graphql/builder.ts';
 import { badUserInput } from '../../graphql/errors.ts';
 import type { OutboxStatus, TopicCounts } from '../../outbox/outbox-status.ts';
 import type { PublishedEvent } from '../../outbox/published-event.ts';
-import { isCursor } from '../../outbox/read-published.ts';
+import { characterProblem } from '../text.validation.ts';
 import { withoutUserContact } from '../users/user-contact-redaction.ts';
+import { assertCursorRetained, parseCursor } from './cursor-retention.ts';
 
 const OutboxTopicCounts = builder.objectRef<TopicCounts>('OutboxTopicCounts').implement({
   description: "One topic's share of the outbox.",
@@ -143,10 +144,14 @@ builder.subscriptionField('eventPublished', (t) =>
       eventType: t.arg.string({ required: false }),
       topic: t.arg.string({ required: false }),
     },
-    subscribe: (_root, args, ctx) => {
-      if (args.after != null && !isCursor(args.after)) {
-        throw badUserInput('`after` must be the cursor of an earlier event (digits)', ['after']);
+    subscribe: async (_root, args, ctx) => {
+      for (const field of ['aggregateType', 'aggregateId', 'eventType', 'topic'] as const) {
+        const value = args[field];
+        if (value == null) continue;
+        const problem = characterProblem(value) ?? (value.length > 255 ? 'at most 255 characters' : null);
+        if (problem) throw badUserInput(problem, [field]);
       }
+      if (args.after != null) await assertCursorRetained(ctx.app.prisma, parseCursor(args.after));
       return ctx.app.publishedFeed.subscribe(args, args.after);
     },
     resolve: (event) => event,

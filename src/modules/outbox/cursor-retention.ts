@@ -1,0 +1,50 @@
+import { GraphQLError } from 'graphql';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { badUserInput } from '../../graphql/errors.ts';
+import { fromCursor, isCursor, type PublicationPosition, toCursor } from '../../outbox/read-published.ts';
+
+/** published_seq and published_xid are PostgreSQL bigints. */
+export const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** The client's `after` as a feed position, or a BAD_USER_INPUT error saying why it cannot be one. */
+export function parseCursor(after: string): PublicationPosition {
+  if (!/^\d+$/.test(after)) {
+    throw badUserInput('`after` must be the cursor of an earlier event (digits)', ['after']);
+  }
+  if (!isCursor(after)) {
+    throw badUserInput(
+      `\`after\` is not a cursor this feed hands out: its numbers are 64-bit, at most ${MAX_BIGINT}`,
+      ['after'],
+    );
+  }
+  return fromCursor(after);
+}
+
+/**
+ * Refuses a cursor whose successors retention may have deleted: resuming from it would silently skip
+ * them. Published events are numbered in order and retention deletes the oldest first, so events
+ * after the cursor are gone when the oldest one left is more than one number past it, or when none
+ * is left although numbers past the cursor were handed out. (A number lost to a rolled-back mark can
+ * make this answer CURSOR_EXPIRED for a cursor just before the oldest event; resubscribing without
+ * `after`, or from the oldest event, is then the way on, as for any expired cursor.) The check reads
+ * the cursor's publication number, the part retention's order follows.
+ */
+export async function assertCursorRetained(
+  prisma: PrismaClient,
+  position: PublicationPosition,
+): Promise<void> {
+  const cursor = BigInt(position.seq);
+  const [row] = await prisma.$queryRaw<{ oldest: bigint | null; issued: bigint }[]>`
+    SELECT (SELECT min(published_seq) FROM outbox_events) AS oldest,
+           (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM outbox_events_published_seq) AS issued`;
+  if (!row) return;
+  const oldest = row.oldest === null ? null : BigInt(row.oldest);
+  const expired = oldest === null ? cursor < BigInt(row.issued) : oldest > cursor + 1n;
+  if (expired) {
+    throw new GraphQLError(
+      `Events after cursor ${toCursor(position)} have been deleted by retention (OUTBOX_RETENTION_DAYS); ` +
+        'subscribe without `after`, or from a newer cursor.',
+      { extensions: { code: 'CURSOR_EXPIRED', field: ['after'] } },
+    );
+  }
+}
