@@ -27,6 +27,7 @@ import { buildCharts } from './report/charts.ts';
 import { describeMachine } from './report/machine.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import type { BenchContext } from './scenarios/bench-context.ts';
+import { measureDrainCeilings } from './scenarios/drain-ceilings.ts';
 import { runEndToEndLatency } from './scenarios/end-to-end-latency.ts';
 import { runFanOut } from './scenarios/fan-out.ts';
 import { runMutationThroughput } from './scenarios/mutation-throughput.ts';
@@ -136,7 +137,8 @@ try {
       records: options.drainEvents,
       recordBytes: options.payloadBytes,
     });
-    return { relay, producerLimit };
+    const ceilings = await measureDrainCeilings(context, { events: options.drainEvents, batchSize });
+    return { relay, producerLimit, ceilings };
   });
   const naiveBaseline = await section('naive', SECTION_TITLES.naiveBaseline, async () => {
     const variants = [];

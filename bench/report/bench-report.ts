@@ -1,5 +1,6 @@
 import type { HeapStats } from '../infra/service-launcher.ts';
 import type { BenchOptions } from '../options.ts';
+import type { DrainCeilings } from '../scenarios/drain-ceilings.ts';
 import type { LatencyResult } from '../scenarios/end-to-end-latency.ts';
 import type { FanOutResult } from '../scenarios/fan-out.ts';
 import type { MutationResult } from '../scenarios/mutation-throughput.ts';
@@ -50,7 +51,7 @@ export type BenchReport = {
   batchSize: number;
   summary: SummaryRow[];
   sections: {
-    relayDrain: Section<{ relay: DrainResult; producerLimit: ProducerLimitResult }>;
+    relayDrain: Section<{ relay: DrainResult; producerLimit: ProducerLimitResult; ceilings: DrainCeilings }>;
     naiveBaseline: Section<{ variants: NaiveResult[]; relayEventsPerSecond: number | null }>;
     endToEndLatency: Section<LatencyResult>;
     mutationThroughput: Section<MutationResult>;
@@ -110,6 +111,8 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
   const fanOut = ok(sections.fanOut);
   const memory = ok(sections.memory);
   const relayRate = drain?.relay.eventsPerSecond ?? naive?.relayEventsPerSecond ?? null;
+  // The drain's relay runs with the service's default message format.
+  const sameFormat = drain?.ceilings.kafkajs.find((run) => run.format === drain.relay.messageFormat);
   const rate = (value: number | undefined) =>
     value === undefined ? null : `${Math.round(value).toLocaleString('en-US')}/s`;
   const serverPeaks =
@@ -132,6 +135,24 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       '≥ 0.50',
       (v) => v >= 0.5,
       limit ? `producer limit ${rate(limit.eventsPerSecond)}` : null,
+    ),
+    row(
+      'relay-vs-postgres-ceiling',
+      'Relay drain ÷ PostgreSQL alone (claim + mark, no broker)',
+      relayRate !== null && drain ? relayRate / drain.ceilings.postgres.eventsPerSecond : null,
+      'ratio',
+      '(context)',
+      () => true,
+      drain ? `PostgreSQL alone ${rate(drain.ceilings.postgres.eventsPerSecond)}` : null,
+    ),
+    row(
+      'relay-vs-kafkajs-ceiling',
+      'Relay drain ÷ kafkajs alone (same messages and producer settings)',
+      relayRate !== null && sameFormat ? relayRate / sameFormat.eventsPerSecond : null,
+      'ratio',
+      '(context)',
+      () => true,
+      sameFormat ? `kafkajs alone, ${sameFormat.format} ${rate(sameFormat.eventsPerSecond)}` : null,
     ),
     row(
       'relay-vs-naive',

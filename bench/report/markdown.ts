@@ -158,7 +158,7 @@ export function renderMarkdown(report: BenchReport): string {
 
   const render: Record<SectionName, () => string> = {
     relayDrain: () =>
-      sectionBody(sections.relayDrain, ({ relay, producerLimit }) => {
+      sectionBody(sections.relayDrain, ({ relay, producerLimit, ceilings }) => {
         const parts = [
           `A backlog of ${formatCount(relay.events)} events (${relay.payloadBytes}-byte JSON values, ${formatCount(relay.aggregates)} aggregates) is written while the relays are paused, then drained by ${relay.instances} relay instance(s) with OUTBOX_BATCH_SIZE=${relay.batchSize}. The clock runs from the resume to the last event marked published (each is marked after Kafka acknowledged it, acks=all). Writing the backlog took ${relay.backlogWriteSeconds.toFixed(1)} s.`,
           drainTable([relay], undefined),
@@ -182,11 +182,25 @@ export function renderMarkdown(report: BenchReport): string {
             ),
           );
           parts.push(
-            "The relay's messages also carry a key and about a dozen headers (event id, type, aggregate, CloudEvents `ce_*`), which ProducerPerformance's records do not; its kafkajs producer keeps one request in flight to preserve per-key order (second row: the Java client held to the same).",
+            `The relay's messages (KAFKA_MESSAGE_FORMAT=${relay.messageFormat}) also carry a key and their metadata, which ProducerPerformance's records do not; its kafkajs producer keeps one request in flight to preserve per-key order (second row: the Java client held to the same).`,
           );
         } else {
           parts.push(`Producer limit skipped: ${producerLimit.reason}`);
         }
+        parts.push(
+          `Ceilings of each half alone, same run, same ${formatCount(relay.events)} events and batch size: PostgreSQL alone runs the relay's claim transactions (claim, mark in the same transaction, two overlapping) with no broker; kafkajs alone sends the same events through the relay's publisher (same producer settings, two sends in flight) with no database, in each message format.`,
+        );
+        parts.push(
+          table(
+            ['ceiling', 'events/s', 'relay ÷ this', 'CPU'],
+            [ceilings.postgres, ...ceilings.kafkajs].map((run) => [
+              run.what,
+              rate(run.eventsPerSecond),
+              ratio(relay.eventsPerSecond / run.eventsPerSecond),
+              cpuText(run.cpu),
+            ]),
+          ),
+        );
         parts.push(chartsFor(report, ['drain-throughput.svg']));
         return parts.join('\n\n');
       }),

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config/env.ts';
+import type { MessageFormat } from '../../src/outbox/kafka-message.ts';
 import { setRelayPaused } from '../../src/outbox/set-relay-paused.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
@@ -32,6 +34,8 @@ export type DrainResult = DrainSpec & {
   serverHeap: HeapStats | null;
   /** CPU from the resume to the end of the drain: the machine, the server, each extra relay. */
   cpu: CpuUsage;
+  /** The service's KAFKA_MESSAGE_FORMAT in this run. */
+  messageFormat: MessageFormat;
   /** What ran the extra instances: the standalone relay, or more service processes until it exists. */
   extraRelayEntry: 'src/relay-main.ts' | 'src/main.ts' | null;
 };
@@ -179,6 +183,7 @@ export async function runDrain(context: BenchContext, spec: DrainSpec): Promise<
       peakRssBytes: { server: serverPeak, extraRelays: extraPeaks },
       cpu: cpuUsage,
       serverHeap,
+      messageFormat: loadConfig({}).kafka.messageFormat,
       extraRelayEntry:
         extras.length === 0 ? null : extras[0]?.standalone ? 'src/relay-main.ts' : 'src/main.ts',
     };

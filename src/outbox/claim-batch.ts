@@ -76,6 +76,14 @@ const NOT_PAUSED = 'NOT EXISTS (SELECT 1 FROM outbox_relay_control c WHERE c.pau
  */
 const WINDOW_FACTOR = 8;
 
+/**
+ * How many heads the first pass checks, per event of the batch: more than the batch, because
+ * heads already in flight (row-locked by other claim transactions) look claimable until the lock
+ * step skips them; not many more, because each check is an index probe, and checking the whole
+ * window made a claim of 100 cost 23 ms instead of a few (EXPLAIN ANALYZE, 30k backlog).
+ */
+const CANDIDATE_FACTOR = 3;
+
 /** How many claimable-looking heads the second pass looks at, per event of the batch. */
 const WALK_FACTOR = 4;
 
@@ -113,6 +121,8 @@ export const CLAIM_OLDEST_SQL = `WITH oldest AS (
            AND earlier.aggregate_id = o.aggregate_id
            AND earlier.aggregate_sequence = o.aggregate_sequence - 1
            AND earlier.status <> 'published')
+       ORDER BY o.created_at
+       LIMIT $1::int * ${CANDIDATE_FACTOR}
      ),
      ${lockHeads('c.created_at')},${FOLLOWERS_AND_LOCK}
      SELECT claimed.*, (SELECT count(*) FROM oldest)::int AS window_rows, NULL::text AS last_type, NULL::text AS last_id

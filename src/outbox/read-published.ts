@@ -62,7 +62,7 @@ export function fromCursor(cursor: string): PublicationPosition {
  * that another relay has yet to commit. The price: a long write transaction anywhere in the
  * PostgreSQL cluster holds the feed back (never loses anything) until it ends.
  */
-const SETTLED = 'published_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint';
+export const SETTLED_MARKS_SQL = 'published_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint';
 
 /** Published events after `after` (a cursor), in publication order, served by the (published_xid, published_seq) index. */
 export async function readPublishedAfter(
@@ -77,7 +77,7 @@ export async function readPublishedAfter(
             aggregate_sequence, event_type, event_data, correlation_id, topic, kafka_partition,
             kafka_offset::text, created_at, processed_at
      FROM outbox_events
-     WHERE (published_xid, published_seq) > ($1::bigint, $2::bigint) AND ${SETTLED}
+     WHERE (published_xid, published_seq) > ($1::bigint, $2::bigint) AND ${SETTLED_MARKS_SQL}
        AND ($4::text IS NULL OR aggregate_type = $4) AND ($5::text IS NULL OR aggregate_id = $5)
        AND ($6::text IS NULL OR event_type = $6) AND ($7::text IS NULL OR topic = $7)
      ORDER BY published_xid, published_seq
@@ -115,7 +115,7 @@ export async function readPublishedAfter(
 export async function latestPublishedSeq(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query<{ xid: string; seq: string }>(
     `SELECT published_xid::text AS xid, published_seq::text AS seq FROM outbox_events
-     WHERE published_xid IS NOT NULL AND ${SETTLED}
+     WHERE published_xid IS NOT NULL AND ${SETTLED_MARKS_SQL}
      ORDER BY published_xid DESC, published_seq DESC LIMIT 1`,
   );
   const [row] = rows;

@@ -99,12 +99,21 @@ describe('npm run bench -- --smoke', () => {
   });
 
   test('the relay drained the whole backlog onto Kafka, and the reference figures were measured', () => {
-    const { relay, producerLimit } = section('relayDrain');
+    const { relay, producerLimit, ceilings } = section('relayDrain');
     expect(relay).toMatchObject({ events: SMOKE_DRAIN_EVENTS, published: SMOKE_DRAIN_EVENTS, failed: 0 });
     expect(relay.kafkaMessages).toBeGreaterThanOrEqual(SMOKE_DRAIN_EVENTS);
     expect(relay.series.length).toBeGreaterThan(0);
     expect(producerLimit.status).toBe('ok');
     if (producerLimit.status === 'ok') expect(producerLimit.runs[0]?.records).toBe(SMOKE_DRAIN_EVENTS);
+    // Both ceilings ran on the same events: PostgreSQL alone, and kafkajs alone in every message format.
+    expect(ceilings.postgres.events).toBe(SMOKE_DRAIN_EVENTS);
+    expect(ceilings.kafkajs.map((run) => [run.format, run.events])).toEqual([
+      ['structured', SMOKE_DRAIN_EVENTS],
+      ['binary', SMOKE_DRAIN_EVENTS],
+      ['compact', SMOKE_DRAIN_EVENTS],
+    ]);
+    expect(relay.cpu.processCores).toHaveProperty('postgres');
+    expect(relay.cpu.processCores).toHaveProperty('kafka');
     const { variants } = section('naiveBaseline');
     expect(variants.map((variant) => variant.variant)).toEqual(['as-described', 'eager']);
     for (const variant of variants) expect(variant.published).toBeGreaterThan(0);

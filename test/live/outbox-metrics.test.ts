@@ -249,15 +249,16 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     const topic = 'history.orders';
-    // Published rows as relays leave them, numbered in the order of processed_at: five yesterday,
+    // Published rows as relays leave them (numbered, with the marking transaction), in the order of processed_at: five yesterday,
     // four earlier today, three within the last minute.
     const insert = (count: number, processedAt: string) =>
       admin.query(
         `INSERT INTO outbox_events (id, aggregate_id, aggregate_type, event_type, event_data, topic,
-           aggregate_sequence, status, is_processed, created_at, processed_at, published_seq, kafka_partition, kafka_offset)
+           aggregate_sequence, status, is_processed, created_at, processed_at, published_seq, published_xid,
+           kafka_partition, kafka_offset)
          SELECT gen_random_uuid(), 'history-' || gen_random_uuid(), 'order', 'order.created', '{}', $1, 1,
                 'published', true, ${processedAt} - interval '1 second', ${processedAt} + n * interval '1 millisecond',
-                nextval('outbox_events_published_seq'), 0, n
+                nextval('outbox_events_published_seq'), pg_current_xact_id()::text::bigint, 0, n
          FROM generate_series(1, $2) AS n`,
         [topic, count],
       );

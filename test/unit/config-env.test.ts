@@ -30,6 +30,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.outbox)).toBe(true);
   });
 
+  test('KAFKA_MESSAGE_FORMAT: CloudEvents structured unless told otherwise, and only a known format', () => {
+    expect(loadConfig({}).kafka.messageFormat).toBe('structured');
+    expect(loadConfig({ KAFKA_MESSAGE_FORMAT: 'binary' }).kafka.messageFormat).toBe('binary');
+    expect(loadConfig({ KAFKA_MESSAGE_FORMAT: 'compact' }).kafka.messageFormat).toBe('compact');
+    expect(() => loadConfig({ KAFKA_MESSAGE_FORMAT: 'xml' })).toThrow(/KAFKA_MESSAGE_FORMAT/);
+  });
+
   test('reports every bad variable, one line each, naming it', () => {
     let error: unknown;
     try {
