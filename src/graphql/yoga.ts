@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { type GraphiQLManifest, readGraphiQLManifest } from '../http/graphiql-manifest.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
+import { renderGraphiQLPage } from './graphiql-page.ts';
 import { schema } from './schema.ts';
 import { maskErrorTellingOutages } from './service-unavailable.ts';
 
@@ -33,16 +35,15 @@ function correlationHeaderPlugin(): Plugin<GraphQLContext> {
 }
 
 /**
- * GraphiQL with its scripts inlined (about 9 MB) instead of yoga's default page, which loads them from
- * a CDN: it then works without internet access (and in the browser tests). Rendered once per server,
- * and the renderer is imported on first use only: it weighs some 80 MB of memory, which a server
- * nobody opens GraphiQL on should not carry.
+ * GraphiQL as a small page whose script, stylesheet and editor workers this server serves as files
+ * the browser caches (src/http/graphiql-assets.ts): it works without internet access, unlike yoga's
+ * default page, which loads them from a CDN. Rendered per request, with whatever options yoga passes.
  */
-function offlineGraphiQL(): (options: GraphiQLOptions) => Promise<string> {
-  let html: Promise<string> | null = null;
+function offlineGraphiQL(): (options: GraphiQLOptions) => string {
+  let manifest: GraphiQLManifest | null = null;
   return (options) => {
-    html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
-    return html;
+    manifest ??= readGraphiQLManifest();
+    return renderGraphiQLPage(options, manifest);
   };
 }
 

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom } from '../graphql/yoga.ts';
+import { createGraphiQLAssets } from './graphiql-assets.ts';
 import type { Readiness } from './readiness.ts';
 import { createStaticFiles } from './static-files.ts';
 
@@ -45,7 +46,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * One HTTP server: /graphql (HTTP, SSE and graphql-ws on the same path), the dashboard page at /,
+ * One HTTP server: /graphql (HTTP, SSE and graphql-ws on the same path; GraphiQL's files under
+ * /graphiql/), the dashboard page at /,
  * /metrics (Prometheus), /health (liveness: the process answers; no dependency is asked, so a
  * database outage never gets the process restarted) and /ready (readiness, with per-check detail).
  */
@@ -61,6 +63,7 @@ export function createHttpServer({
   const sockets = new Set<Socket>();
   const startedAt = Date.now();
   const staticFile = createStaticFiles(DASHBOARD_ROUTES);
+  const graphiqlAsset = createGraphiQLAssets();
   /** Sockets carrying SSE subscriptions: they never finish by themselves, so stop() ends them first. */
   const streamSockets = new Set<Socket>();
   const server: Server = createServer(async (req, res) => {
@@ -87,6 +90,7 @@ export function createHttpServer({
         return;
       }
       if (req.method === 'GET' || req.method === 'HEAD') {
+        if (await graphiqlAsset(req, res, path)) return;
         const file = await staticFile(path);
         if (file) {
           res.writeHead(200, { 'content-type': file.contentType, ...DASHBOARD_HEADERS });
