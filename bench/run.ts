@@ -163,6 +163,7 @@ try {
       process: 'server',
       peakRssBytes: run.peakRssBytes.server,
       heap: run.serverHeap,
+      eventLoopDelay: run.serverEventLoopDelay,
     });
     for (const [index, peak] of run.peakRssBytes.extraRelays.entries()) {
       entries.push({
@@ -188,6 +189,7 @@ try {
       process: 'server',
       peakRssBytes: endToEndLatency.result.peakRssBytes,
       heap: endToEndLatency.result.serverHeap,
+      eventLoopDelay: endToEndLatency.result.serverEventLoopDelay,
     });
     entries.push({
       scenario: 'end-to-end latency',
@@ -201,6 +203,7 @@ try {
       process: 'server',
       peakRssBytes: mutationThroughput.result.peakRssBytes,
       heap: mutationThroughput.result.serverHeap,
+      eventLoopDelay: mutationThroughput.result.serverEventLoopDelay,
     });
   if (fanOut.status === 'ok') {
     entries.push({
@@ -208,6 +211,7 @@ try {
       process: 'server',
       peakRssBytes: fanOut.result.peakRssBytes,
       heap: fanOut.result.serverHeap,
+      eventLoopDelay: fanOut.result.serverEventLoopDelay,
     });
     entries.push({
       scenario: 'subscription fan-out',

@@ -100,6 +100,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       await feedPool.end();
       await sampler.stop();
       await db.close();
+      metrics.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { HeapStats } from '../infra/service-launcher.ts';
+import type { EventLoopDelay, HeapStats } from '../infra/service-launcher.ts';
 import type { BenchOptions } from '../options.ts';
 import type { LatencyResult } from '../scenarios/end-to-end-latency.ts';
 import type { FanOutResult } from '../scenarios/fan-out.ts';
@@ -21,6 +21,8 @@ export type MemoryEntry = {
   peakRssBytes: number | null;
   /** The server's heap at the end of the scenario (its /metrics), to tell a big heap from other memory. */
   heap?: HeapStats | null;
+  /** The server's event-loop delay over its life in the scenario (its /metrics, window="process"). */
+  eventLoopDelay?: EventLoopDelay | null;
 };
 
 export type SummaryRow = {
@@ -69,7 +71,7 @@ export const SECTION_TITLES: Record<SectionName, string> = {
   endToEndLatency: '3. End-to-end latency',
   mutationThroughput: '4. Mutation throughput vs the bare driver',
   fanOut: '5. Subscription fan-out',
-  memory: '6. Memory (peak RSS)',
+  memory: '6. Memory (peak RSS) and event-loop delay',
   scaleKnobs: '7. Scale knobs',
 };
 
@@ -112,6 +114,10 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
   const relayRate = drain?.relay.eventsPerSecond ?? naive?.relayEventsPerSecond ?? null;
   const rate = (value: number | undefined) =>
     value === undefined ? null : `${Math.round(value).toLocaleString('en-US')}/s`;
+  const serverDelays =
+    memory?.entries.flatMap((entry) =>
+      entry.eventLoopDelay ? [entry.eventLoopDelay.p99Seconds * 1000] : [],
+    ) ?? [];
   const serverPeaks =
     memory?.entries.filter((entry) => entry.process === 'server').map((entry) => entry.peakRssBytes ?? 0) ??
     [];
@@ -194,6 +200,14 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       'bytes',
       '≤ 250 MB',
       (v) => v <= RSS_LIMIT_BYTES,
+    ),
+    row(
+      'server-event-loop-delay-p99',
+      'Server event-loop delay p99 (highest scenario)',
+      serverDelays.length > 0 ? Math.max(...serverDelays) : null,
+      'ms',
+      '(context)',
+      () => true,
     ),
   ];
 }

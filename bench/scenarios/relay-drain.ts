@@ -3,6 +3,7 @@ import { setRelayPaused } from '../../src/outbox/set-relay-paused.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
 import {
+  type EventLoopDelay,
   type HeapStats,
   type RunningServer,
   startExtraRelay,
@@ -30,6 +31,7 @@ export type DrainResult = DrainSpec & {
   series: SeriesPoint[];
   peakRssBytes: { server: number | null; extraRelays: (number | null)[] };
   serverHeap: HeapStats | null;
+  serverEventLoopDelay: EventLoopDelay | null;
   /** CPU from the resume to the end of the drain: the machine, the server, each extra relay. */
   cpu: CpuUsage;
   /** What ran the extra instances: the standalone relay, or more service processes until it exists. */
@@ -163,6 +165,7 @@ export async function runDrain(context: BenchContext, spec: DrainSpec): Promise<
     });
     const kafkaMessages = await context.kafkaTopics.messageCount(topics);
     const serverHeap = await server.heapStats();
+    const serverEventLoopDelay = await server.eventLoopDelay();
     const serverPeak = await server.stop();
     const extraPeaks = await Promise.all(extras.map((relay) => relay.stop()));
     return {
@@ -179,6 +182,7 @@ export async function runDrain(context: BenchContext, spec: DrainSpec): Promise<
       peakRssBytes: { server: serverPeak, extraRelays: extraPeaks },
       cpu: cpuUsage,
       serverHeap,
+      serverEventLoopDelay,
       extraRelayEntry:
         extras.length === 0 ? null : extras[0]?.standalone ? 'src/relay-main.ts' : 'src/main.ts',
     };

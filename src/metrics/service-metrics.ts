@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RelayStatus } from '../outbox/relay.ts';
+import { createEventLoopDelayMetrics } from './event-loop-delay.ts';
 
 /**
  * The one prom-client registry of a process and every metric in it. `/metrics`, the `outboxMetrics`
@@ -33,12 +34,13 @@ export function createServiceMetrics({
   relayStatus: () => RelayStatus | null;
   /** The topics the relay publishes to: their counters start at 0, so rate() has a series from the start. */
   topics?: readonly string[];
-  /** Node's process metrics (CPU, memory, event-loop lag, GC). */
+  /** Node's process metrics (CPU, memory, event-loop lag and delay, GC). */
   defaultMetrics?: boolean;
 }) {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const eventLoopDelay = defaultMetrics ? createEventLoopDelayMetrics(registers) : null;
 
   const relayGauge = (name: string, help: string, read: (status: RelayStatus) => number) =>
     new Gauge({
@@ -53,6 +55,8 @@ export function createServiceMetrics({
 
   const metrics = {
     registry,
+    /** Stops the event-loop monitors. */
+    close: () => eventLoopDelay?.close(),
 
     // The outbox in the database (sampler).
     pendingEvents: new Gauge({
