@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { ensureBuild } from '../scripts/lib/build.ts';
 import { ensurePrismaClient } from '../scripts/lib/prisma-client.ts';
 import { ensureKafka, ensurePostgres } from '../scripts/lib/services.ts';
 import { loadConfig } from '../src/config/env.ts';
@@ -54,6 +55,8 @@ if (profilesDir) mkdirSync(profilesDir, { recursive: true });
 
 // Everything a fresh clone needs, as `npm start` does it.
 if (ensurePrismaClient()) progress.say('generated Prisma Client');
+// The service processes run the production build, as `npm run serve` does.
+ensureBuild(progress.say);
 const serviceUrl = await ensurePostgres(options.databaseUrl, progress.say);
 const maintenanceUrl = (() => {
   const url = new URL(serviceUrl);
