@@ -6,6 +6,7 @@ import type { AppServices, GraphQLContext } from './context.ts';
 import { renderGraphiQLPage } from './graphiql-page.ts';
 import { schema } from './schema.ts';
 import { maskErrorTellingOutages } from './service-unavailable.ts';
+import { sharedSubscriptionExecution } from './shared-subscription-execution.ts';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID_PATTERN = /^[\w.:-]{1,255}$/;
@@ -72,7 +73,12 @@ export function createGraphQLServer({
       error: (...args) =>
         logger.error({ err: args.find((arg) => arg instanceof Error) }, args.map(String).join(' ')),
     },
-    plugins: [correlationHeaderPlugin(), ...plugins],
+    plugins: [
+      correlationHeaderPlugin(),
+      // Their results depend only on the event, never on who subscribed.
+      sharedSubscriptionExecution({ fields: ['eventPublished', 'outboxMetricsUpdated'] }),
+      ...plugins,
+    ],
     context: ({ request, correlationId }) => {
       const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
       return { correlationId: id, logger: logger.child({ correlationId: id }), app };

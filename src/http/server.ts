@@ -10,6 +10,7 @@ import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom } from '../graphql/yoga.ts';
 import { createGraphiQLAssets } from './graphiql-assets.ts';
 import type { Readiness } from './readiness.ts';
+import { placeholderFor, sendSharedPayloads } from './shared-payloads.ts';
 import { createStaticFiles } from './static-files.ts';
 
 export type HttpServer = {
@@ -110,12 +111,16 @@ export function createHttpServer({
   });
 
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // Registered before graphql-ws's own listener, so its sends go through the wrapper.
+  wsServer.on('connection', sendSharedPayloads);
   // graphql-ws runs the same envelop pipeline as HTTP (yoga's example), so plugins, context and
   // masking are identical on both transports.
   const wsHandle = useServer(
     {
       execute: (args) => (args.rootValue as RootValue).execute(args),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
+      // Each result's JSON is made once, however many subscribers receive it.
+      onNext: (_ctx, _id, _payload, _args, result) => placeholderFor(result),
       onSubscribe: async (ctx, _id, params) => {
         const headers = ctx.extra.request.headers;
         const fromParams = (ctx.connectionParams as Record<string, unknown> | undefined)?.correlationId;
