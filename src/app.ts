@@ -150,6 +150,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       await sampler.stop();
       await healthPool.end();
       await db.close();
+      metrics.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { HeapStats } from '../infra/service-launcher.ts';
+import type { EventLoopDelay, HeapStats } from '../infra/service-launcher.ts';
 import type { BenchOptions } from '../options.ts';
 import type { DrainCeilings } from '../scenarios/drain-ceilings.ts';
 import type { LatencyResult } from '../scenarios/end-to-end-latency.ts';
@@ -22,6 +22,8 @@ export type MemoryEntry = {
   peakRssBytes: number | null;
   /** The server's heap at the end of the scenario (its /metrics), to tell a big heap from other memory. */
   heap?: HeapStats | null;
+  /** The server's event-loop delay over its life in the scenario (its /metrics, window="process"). */
+  eventLoopDelay?: EventLoopDelay | null;
 };
 
 export type SummaryRow = {
@@ -70,7 +72,7 @@ export const SECTION_TITLES: Record<SectionName, string> = {
   endToEndLatency: '3. End-to-end latency',
   mutationThroughput: '4. Mutation throughput vs the bare driver',
   fanOut: '5. Subscription fan-out',
-  memory: '6. Memory (peak RSS)',
+  memory: '6. Memory (peak RSS) and event-loop delay',
   scaleKnobs: '7. Scale knobs',
 };
 
@@ -115,6 +117,10 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
   const sameFormat = drain?.ceilings.kafkajs.find((run) => run.format === drain.relay.messageFormat);
   const rate = (value: number | undefined) =>
     value === undefined ? null : `${Math.round(value).toLocaleString('en-US')}/s`;
+  const serverDelays =
+    memory?.entries.flatMap((entry) =>
+      entry.eventLoopDelay ? [entry.eventLoopDelay.p99Seconds * 1000] : [],
+    ) ?? [];
   const serverPeaks =
     memory?.entries.filter((entry) => entry.process === 'server').map((entry) => entry.peakRssBytes ?? 0) ??
     [];
@@ -215,6 +221,14 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       'bytes',
       '≤ 250 MB',
       (v) => v <= RSS_LIMIT_BYTES,
+    ),
+    row(
+      'server-event-loop-delay-p99',
+      'Server event-loop delay p99 (highest scenario)',
+      serverDelays.length > 0 ? Math.max(...serverDelays) : null,
+      'ms',
+      '(context)',
+      () => true,
     ),
   ];
 }

@@ -290,7 +290,7 @@ export function renderMarkdown(report: BenchReport): string {
     memory: () =>
       sectionBody(sections.memory, ({ limitBytes, entries }) =>
         [
-          'Peak resident set size (Linux VmHWM, kept by the kernel, so no spike is missed) of each process, read just before it was stopped. "server" is the service process (`node --import tsx src/main.ts`: API, live feed and embedded relay).',
+          'Peak resident set size (Linux VmHWM, kept by the kernel, so no spike is missed) of each process, read just before it was stopped. "server" is the service process (`node dist/main.js`, the production build `npm run serve` runs: API, live feed and embedded relay). Its event-loop delay (`petstore_event_loop_delay_*_seconds{window="process"}` from its /metrics: how late a timer due every 10 ms ran, over the process\'s life, its start-up included) is read at the end of the load (in the mutation scenario, before the bare-driver phase, which leaves the server idle).',
           table(
             [
               'scenario',
@@ -298,6 +298,7 @@ export function renderMarkdown(report: BenchReport): string {
               'peak RSS',
               `≤ ${formatBytes(limitBytes)}`,
               'at the end: RSS / V8 heap total / heap used / external',
+              'event-loop delay p99 / max',
             ],
             entries.map((e) => [
               e.scenario,
@@ -308,6 +309,9 @@ export function renderMarkdown(report: BenchReport): string {
                 ? [e.heap.rssBytes, e.heap.heapTotalBytes, e.heap.heapUsedBytes, e.heap.externalBytes]
                     .map(formatBytes)
                     .join(' / ')
+                : '',
+              e.eventLoopDelay
+                ? `${formatMs(e.eventLoopDelay.p99Seconds * 1000)} / ${formatMs(e.eventLoopDelay.maxSeconds * 1000)}`
                 : '',
             ]),
           ),

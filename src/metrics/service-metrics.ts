@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RelayStatus } from '../outbox/relay.ts';
+import { createEventLoopDelayMetrics } from './event-loop-delay.ts';
 
 /**
  * The one prom-client registry of a process and every metric in it. `/metrics`, the `outboxMetrics`
@@ -55,7 +56,7 @@ export function createServiceMetrics({
   relayStatus: () => RelayStatus | null;
   /** The topics the relay publishes to: their counters start at 0, so rate() has a series from the start. */
   topics?: readonly string[];
-  /** Node's process metrics (CPU, memory, event-loop lag, GC). */
+  /** Node's process metrics (CPU, memory, event-loop lag and delay, GC). */
   defaultMetrics?: boolean;
 }) {
   const registry = new Registry();
@@ -64,6 +65,7 @@ export function createServiceMetrics({
     for (const name of DEFAULT_METRICS_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(name);
   }
   const registers = [registry];
+  const eventLoopDelay = defaultMetrics ? createEventLoopDelayMetrics(registers) : null;
 
   const relayGauge = (name: string, help: string, read: (status: RelayStatus) => number) =>
     new Gauge({
@@ -78,6 +80,8 @@ export function createServiceMetrics({
 
   const metrics = {
     registry,
+    /** Stops the event-loop monitors. */
+    close: () => eventLoopDelay?.close(),
 
     // The outbox in the database (sampler).
     pendingEvents: new Gauge({

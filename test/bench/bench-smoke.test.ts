@@ -89,6 +89,7 @@ describe('npm run bench -- --smoke', () => {
       'fanout-missed',
       'fanout-p99',
       'server-rss',
+      'server-event-loop-delay-p99',
     ]);
     // Peak RSS is read from /proc: only Linux has it.
     const measurable = report.summary.filter(
@@ -138,6 +139,12 @@ describe('npm run bench -- --smoke', () => {
     expect(entries.filter((entry) => entry.process === 'server').length).toBeGreaterThanOrEqual(5);
     if (process.platform === 'linux')
       for (const entry of entries) expect(entry.peakRssBytes).toBeGreaterThan(0);
+    for (const entry of entries.filter((candidate) => candidate.process === 'server')) {
+      const delay = entry.eventLoopDelay;
+      expect(delay, entry.scenario).toBeTruthy();
+      expect(delay?.p99Seconds, entry.scenario).toBeGreaterThanOrEqual(0);
+      expect(delay?.maxSeconds, entry.scenario).toBeGreaterThanOrEqual(delay?.p99Seconds ?? Number.NaN);
+    }
     const scale = section('scaleKnobs');
     expect(scale.errors).toEqual([]);
     expect(scale.instances.map((run) => run.instances)).toEqual(report.options.relayInstances);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ensureBuild } from '../../scripts/lib/build.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { startServiceProcess } from '../support/service-process.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
@@ -45,4 +46,40 @@ describe('the service process', () => {
       service.child.kill('SIGKILL');
     }
   });
+
+  test('the production build (node dist/main.js, no tsx) serves GraphQL and GraphiQL, and stops cleanly', async () => {
+    // Compiles only when dist/ is older than the sources (tsc takes half a minute or more).
+    ensureBuild();
+    const service = startServiceProcess(
+      {
+        DATABASE_URL: database.url,
+        PORT: '0',
+        KAFKA_TOPIC_PREFIX: randomTopicPrefix(),
+        LOG_LEVEL: 'info',
+      },
+      'dist/main.js',
+    );
+    try {
+      const graphiqlUrl = await service.ready();
+      const created = await graphql<{ createPet: { __typename: string } }>(
+        graphiqlUrl,
+        'mutation { createPet(input: { name: "Built", species: "cat", price: "3.00" }) { __typename } }',
+      );
+      expect(created.data?.createPet.__typename).toBe('PetPayload');
+      const page = await (await fetch(graphiqlUrl, { headers: { accept: 'text/html' } })).text();
+      const script = /<script src="(\/graphiql\/graphiql\.[0-9a-f]+\.js)"><\/script>/.exec(page)?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(graphiqlUrl.replace('/graphql', script ?? ''));
+      expect(asset.status).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+      const dashboard = await fetch(graphiqlUrl.replace('/graphql', '/'));
+      expect(dashboard.status).toBe(200);
+
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      expect(service.lines.map((line) => line.msg).at(-1)).toBe('stopped cleanly');
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  }, 240_000);
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { ensureGraphiQLAssets } from '../../scripts/lib/graphiql-assets.ts';
 import { ensurePrismaClient } from '../../scripts/lib/prisma-client.ts';
 import { ensureKafka, ensurePostgres } from '../../scripts/lib/services.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
@@ -30,6 +31,7 @@ const say = (line: string) => process.stderr.write(`[test] ${line}\n`);
  */
 export async function setup(project: TestProject): Promise<void> {
   if (ensurePrismaClient()) say('generated Prisma Client');
+  if (ensureGraphiQLAssets()) say("extracted GraphiQL's files");
   const serverUrl = new URL(await ensurePostgres(process.env.TEST_DATABASE_URL, say));
   serverUrl.pathname = '/postgres';
   process.env.TEST_DATABASE_URL = serverUrl.toString();

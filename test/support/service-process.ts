@@ -17,9 +17,16 @@ export type ServiceProcess = {
   ready(timeoutMs?: number): Promise<string>;
 };
 
-/** Runs `src/main.ts` (the server, relay inside unless disabled) as a real process. */
-export function startServiceProcess(env: Record<string, string>): ServiceProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Runs the server (relay inside unless disabled) as a real process: `src/main.ts` through tsx, or
+ * the production build's `dist/main.js` on plain node.
+ */
+export function startServiceProcess(
+  env: Record<string, string>,
+  entry: 'src/main.ts' | 'dist/main.js' = 'src/main.ts',
+): ServiceProcess {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...loader, entry], {
     cwd: repoRoot,
     env: { ...process.env, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
