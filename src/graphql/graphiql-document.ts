@@ -130,8 +130,8 @@ export const GRAPHIQL_VARIABLES = {
 
 // GraphiQL reads its editors as JSON with comments.
 export const GRAPHIQL_HEADERS = `{
-  // Admin operations (pauseRelay, resumeRelay, replayFailedEvent…) take a bearer token when the
-  // service requires one (ADMIN_TOKEN):
+  // Admin operations (pauseRelay, replayFailedEvent…) need
+  // the service's ADMIN_TOKEN; remove the // below:
   // "Authorization": "Bearer <ADMIN_TOKEN>"
 }`;
 

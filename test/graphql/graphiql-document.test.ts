@@ -8,9 +8,11 @@ import {
 } from '../../src/graphql/graphiql-document.ts';
 import { schema } from '../../src/graphql/schema.ts';
 import { sseSubscribe } from '../live/live-helpers.ts';
+import { graphql } from '../support/graphql-client.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
 
+const ADMIN_TOKEN = 'graphiql-document-test-admin-token-0123456789';
 const document = parse(GRAPHIQL_DOCUMENT);
 const operations = document.definitions.filter(
   (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
@@ -42,7 +44,7 @@ describe('the GraphiQL default document against a running service', () => {
   let testApp: TestApp;
 
   beforeAll(async () => {
-    testApp = await startTestApp({ OUTBOX_METRICS_INTERVAL: '0.5' });
+    testApp = await startTestApp({ OUTBOX_METRICS_INTERVAL: '0.5', ADMIN_TOKEN });
   });
 
   afterAll(async () => {
@@ -60,6 +62,24 @@ describe('the GraphiQL default document against a running service', () => {
     expect(body.errors, operationName).toBeUndefined();
     return body.data as T;
   }
+
+  test('the headers editor, its Authorization line uncommented, opens the admin operations', async () => {
+    const query = '{ relayControl { paused } }';
+    const without = await graphql<{ relayControl: { paused: boolean } }>(testApp.graphqlUrl, query);
+    expect(without.errors?.length).toBeGreaterThan(0);
+    const edited = GRAPHIQL_HEADERS.replace(/^\s*\/\/ ("Authorization".*)$/m, '$1')
+      .replace(/^\s*\/\/.*$/gm, '')
+      .replace('<ADMIN_TOKEN>', ADMIN_TOKEN);
+    const headers = JSON.parse(edited) as Record<string, string>;
+    const withToken = await graphql<{ relayControl: { paused: boolean } }>(
+      testApp.graphqlUrl,
+      query,
+      {},
+      headers,
+    );
+    expect(withToken.errors).toBeUndefined();
+    expect(withToken.data?.relayControl.paused).toBe(false);
+  });
 
   test('GraphiQL is served with the document in its editor', async () => {
     const page = await fetch(testApp.graphqlUrl, { headers: { accept: 'text/html' } });
