@@ -49,7 +49,7 @@ beforeAll(async () => {
   if (!existsSync(reportFile)) throw new Error(`the bench wrote no report (exit ${exitCode}):\n${output}`);
   report = JSON.parse(readFileSync(reportFile, 'utf8')) as BenchReport;
   markdown = readFileSync(join(outDir, 'report.md'), 'utf8');
-}, 240_000);
+}, 600_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
