@@ -506,6 +506,20 @@ export async function stopKafka(
   return { action, pid, ms: Date.now() - started };
 }
 
+/**
+ * SIGKILLs the broker this module started, as a crash or an OOM kill would end it: no controlled
+ * shutdown, so the next start recovers its logs. Keeps data. For fault tests.
+ */
+export async function killKafka(opts: BrokerInstance = {}): Promise<StopKafkaResult> {
+  const started = Date.now();
+  const p = kafkaPaths(resolveVersion(), resolveInstance(opts));
+  const pid = managedPid(p);
+  if (pid === undefined) return { action: 'not-running', ms: Date.now() - started };
+  await signalAndWait(pid, 'SIGKILL', 10_000);
+  fs.rmSync(p.pidFile, { force: true });
+  return { action: 'killed', pid, ms: Date.now() - started };
+}
+
 async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
   try {
     process.kill(pid, signal);
