@@ -1,6 +1,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import { fromCursor } from '../../src/outbox/read-published.ts';
 import { LatencyHistogram } from '../lib/latency-histogram.ts';
 import type { FromSubscribers, ToSubscribers } from './fan-out-protocol.ts';
 
@@ -63,7 +64,8 @@ const clients = subscribers.map((subscriber) => {
           return;
         }
         latency.record(Date.now() - Date.parse(event.createdAt));
-        note(subscriber, Number(event.cursor));
+        // The cursor's published_seq part: unique and dense, so it indexes a bitmap of what was seen.
+        note(subscriber, Number(fromCursor(event.cursor).seq));
       },
       error: (error) => {
         if (errors.length < 5)

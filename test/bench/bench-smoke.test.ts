@@ -79,6 +79,8 @@ describe('npm run bench -- --smoke', () => {
     expect(report.summary.map((row) => row.id)).toEqual([
       'relay-drain',
       'relay-vs-producer-limit',
+      'relay-vs-postgres-ceiling',
+      'relay-vs-kafkajs-ceiling',
       'relay-vs-naive',
       'relay-vs-naive-eager',
       'commit-to-ack-p99',

@@ -67,7 +67,9 @@ async function idleClaimSessions(): Promise<number> {
 }
 
 describe('a relay process frozen with SIGSTOP while it holds claims', () => {
-  test('loses its claims after OUTBOX_LEASE_TIMEOUT; the relay beside it publishes everything', async () => {
+  test('loses its claims after OUTBOX_LEASE_TIMEOUT; the relay beside it publishes everything', {
+    timeout: 180_000,
+  }, async () => {
     const topicPrefix = randomPrefix('frozen');
     const topics = allTopics(topicPrefix);
     const collector = await collectMessages(topics);
@@ -117,7 +119,7 @@ describe('a relay process frozen with SIGSTOP while it holds claims', () => {
     await other.ready;
     try {
       await waitFor(async () => (await countWhere("status = 'published'")) === EVENTS, {
-        timeoutMs: 90_000,
+        timeoutMs: 60_000,
         what: "the running relay to publish everything, the frozen relay's claims included",
       });
       console.log(
