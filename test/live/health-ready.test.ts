@@ -70,12 +70,15 @@ describe('/health and /ready', () => {
       ]);
     });
     try {
+      // The first failing check may still see a connection cut under it ("terminating connection");
+      // the refusal itself names the database.
       const down = await waitFor(
         async () => {
           const answer = await get(`${testApp.url}/ready`);
-          return answer.status === 503 ? answer : null;
+          const refused = String(answer.body.checks.database?.error).includes(testApp.database.name);
+          return answer.status === 503 && refused ? answer : null;
         },
-        { what: '/ready to fail' },
+        { what: '/ready to report the refused connection' },
       );
       expect(down.body.status).toBe('not ready');
       expect(down.body.checks.database?.status).toBe('down');
