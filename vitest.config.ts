@@ -7,13 +7,28 @@ export default defineConfig({
     alias: { graphql: 'graphql/index.js' },
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/global-setup.ts'],
-    // Files run one after another: some stop and restart the one Kafka broker, and the machine
-    // has two cores shared by PostgreSQL, Kafka and the tests. Isolation is per database and topic.
-    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
+    projects: [
+      {
+        // Pure logic: no database, no broker, no browser. `npm run test:unit` runs only these.
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        // Everything on the real PostgreSQL, Kafka broker and Chromium, which the global setup
+        // provides. Files run one after another: the machine has two cores shared by PostgreSQL,
+        // Kafka and the tests. Isolation is per database and topic.
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          globalSetup: ['test/setup/global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

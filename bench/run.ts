@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { ensureBuild } from '../scripts/lib/build.ts';
 import { ensurePrismaClient } from '../scripts/lib/prisma-client.ts';
 import { ensureKafka, ensurePostgres } from '../scripts/lib/services.ts';
 import { loadConfig } from '../src/config/env.ts';
@@ -27,6 +28,7 @@ import { buildCharts } from './report/charts.ts';
 import { describeMachine } from './report/machine.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import type { BenchContext } from './scenarios/bench-context.ts';
+import { measureDrainCeilings } from './scenarios/drain-ceilings.ts';
 import { runEndToEndLatency } from './scenarios/end-to-end-latency.ts';
 import { runFanOut } from './scenarios/fan-out.ts';
 import { runMutationThroughput } from './scenarios/mutation-throughput.ts';
@@ -54,6 +56,8 @@ if (profilesDir) mkdirSync(profilesDir, { recursive: true });
 
 // Everything a fresh clone needs, as `npm start` does it.
 if (ensurePrismaClient()) progress.say('generated Prisma Client');
+// The service processes run the production build, as `npm run serve` does.
+ensureBuild(progress.say);
 const serviceUrl = await ensurePostgres(options.databaseUrl, progress.say);
 const maintenanceUrl = (() => {
   const url = new URL(serviceUrl);
@@ -136,7 +140,8 @@ try {
       records: options.drainEvents,
       recordBytes: options.payloadBytes,
     });
-    return { relay, producerLimit };
+    const ceilings = await measureDrainCeilings(context, { events: options.drainEvents, batchSize });
+    return { relay, producerLimit, ceilings };
   });
   const naiveBaseline = await section('naive', SECTION_TITLES.naiveBaseline, async () => {
     const variants = [];
@@ -163,6 +168,7 @@ try {
       process: 'server',
       peakRssBytes: run.peakRssBytes.server,
       heap: run.serverHeap,
+      eventLoopDelay: run.serverEventLoopDelay,
     });
     for (const [index, peak] of run.peakRssBytes.extraRelays.entries()) {
       entries.push({
@@ -188,6 +194,7 @@ try {
       process: 'server',
       peakRssBytes: endToEndLatency.result.peakRssBytes,
       heap: endToEndLatency.result.serverHeap,
+      eventLoopDelay: endToEndLatency.result.serverEventLoopDelay,
     });
     entries.push({
       scenario: 'end-to-end latency',
@@ -201,6 +208,7 @@ try {
       process: 'server',
       peakRssBytes: mutationThroughput.result.peakRssBytes,
       heap: mutationThroughput.result.serverHeap,
+      eventLoopDelay: mutationThroughput.result.serverEventLoopDelay,
     });
   if (fanOut.status === 'ok') {
     entries.push({
@@ -208,6 +216,7 @@ try {
       process: 'server',
       peakRssBytes: fanOut.result.peakRssBytes,
       heap: fanOut.result.serverHeap,
+      eventLoopDelay: fanOut.result.serverEventLoopDelay,
     });
     entries.push({
       scenario: 'subscription fan-out',

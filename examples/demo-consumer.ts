@@ -10,7 +10,9 @@
  * Kafka offsets are committed after the transaction, so a crash in between redelivers the message
  * and the inbox absorbs it.
  */
+
 import { loadConfigOrExit } from '../src/config/load-config-or-exit.ts';
+import { readDeliveredEvent } from '../src/inbox/read-delivered-event.ts';
 import { createDatabase } from '../src/infra/db.ts';
 import { createKafka, ensureTopics } from '../src/infra/kafka.ts';
 import { createLogger } from '../src/infra/logger.ts';
@@ -33,15 +35,13 @@ async function main(): Promise<void> {
   await consumer.subscribe({ topics, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      const eventId = message.headers?.event_id?.toString();
-      const eventType = message.headers?.event_type?.toString();
-      if (!eventId || !eventType) {
-        logger.warn(
-          { topic, partition, offset: message.offset },
-          'message without event_id/event_type: skipped',
-        );
+      // Any KAFKA_MESSAGE_FORMAT the relay was configured with.
+      const event = readDeliveredEvent(message);
+      if (!event) {
+        logger.warn({ topic, partition, offset: message.offset }, 'not an outbox event: skipped');
         return;
       }
+      const { id: eventId, type: eventType } = event;
       const applied = await countEventOnce(db.prisma, CONSUMER, { eventId, eventType });
       logger.info(
         { eventId, eventType, partition, offset: message.offset, applied },

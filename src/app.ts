@@ -17,6 +17,7 @@ import { createOutboxAdmin } from './outbox/outbox-admin.ts';
 import { createOutboxStatusReader } from './outbox/outbox-status.ts';
 import { createConfiguredPublisher } from './outbox/publish-events.ts';
 import { createPublishedFeed } from './outbox/published-feed.ts';
+import { createRelayPool } from './outbox/relay/relay-pool.ts';
 import { createRelay, type Relay } from './outbox/relay.ts';
 import { allTopics } from './outbox/topics.ts';
 
@@ -72,9 +73,10 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     relayStatus: () => relay?.status() ?? null,
   });
   const observer = createRelayMetricsObserver({ metrics, onStateChange: outboxStatus.notifyStateChange });
-  const relay = config.outbox.relayEnabled
-    ? createRelay({ pool: db.pool, publisher, config, logger, observer })
-    : null;
+  // The relay's sessions carry timeouts of their own (a frozen relay must release its claims), so it
+  // has a pool of its own rather than the API's.
+  const relayPool = config.outbox.relayEnabled ? createRelayPool({ config, logger }) : null;
+  const relay = relayPool ? createRelay({ pool: relayPool, publisher, config, logger, observer }) : null;
   // The live feed reads through a pool of its own: subscribers catching up from the table (after a
   // resume, or after falling behind) each read pages of their own, and must not take the connections
   // mutations need.
@@ -142,11 +144,13 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       await http.stop();
       await relay?.stop();
       await publisher.disconnect().catch(() => {});
+      await relayPool?.end();
       await publishedFeed.stop();
       await feedPool.end();
       await sampler.stop();
       await healthPool.end();
       await db.close();
+      metrics.close();
     },
   };
 }

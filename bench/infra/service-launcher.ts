@@ -1,6 +1,6 @@
+import { freePort } from '../../scripts/lib/free-port.ts';
 import type { BenchContext } from '../scenarios/bench-context.ts';
 import { logFileFor } from '../scenarios/bench-context.ts';
-import { freePort } from './free-port.ts';
 import { relayEntry, SERVER_ENTRY } from './repo-paths.ts';
 import {
   relayStarted,
@@ -17,13 +17,35 @@ export type HeapStats = {
   externalBytes: number;
 };
 
+/** How late the server's event loop ran over its whole life (its petstore_event_loop_delay_* window="process"). */
+export type EventLoopDelay = { p99Seconds: number; maxSeconds: number };
+
 export type RunningServer = ServiceProcess & {
   url: string;
   graphqlUrl: string;
   wsUrl: string;
   /** From /metrics; null when the server does not expose the Node.js default metrics. */
   heapStats(): Promise<HeapStats | null>;
+  /** From /metrics, read at the end of a scenario: the server process lives for that scenario only. */
+  eventLoopDelay(): Promise<EventLoopDelay | null>;
 };
+
+const EVENT_LOOP_LINE = /^petstore_event_loop_delay_(p99|max)_seconds\{window="process"\} (\S+)$/gm;
+
+async function readEventLoopDelay(url: string): Promise<EventLoopDelay | null> {
+  try {
+    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const text = await response.text();
+    const values = new Map<string, number>();
+    for (const match of text.matchAll(EVENT_LOOP_LINE)) values.set(match[1] as string, Number(match[2]));
+    const p99 = values.get('p99');
+    const max = values.get('max');
+    if (p99 === undefined || max === undefined || Number.isNaN(p99) || Number.isNaN(max)) return null;
+    return { p99Seconds: p99, maxSeconds: max };
+  } catch {
+    return null;
+  }
+}
 
 const METRIC_LINE =
   /^(process_resident_memory_bytes|nodejs_heap_size_total_bytes|nodejs_heap_size_used_bytes|nodejs_external_memory_bytes)(?:\{[^}]*\})? ([\d.e+]+)/gm;
@@ -110,6 +132,7 @@ export async function startServer(
     graphqlUrl: `${url}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     heapStats: () => readHeapStats(url),
+    eventLoopDelay: () => readEventLoopDelay(url),
     async stop() {
       unregister();
       return server.stop();

@@ -34,9 +34,9 @@ function tail(file: string, lines = 30): string {
 }
 
 /**
- * Starts a TypeScript entry point the way `node --import tsx` runs it (one process, so its pid is the
- * service's own and its RSS is the service's), logs into a file (the harness never parses the log
- * stream while measuring), and waits until `ready()` says so.
+ * Starts an entry point, a .js file on plain node or a .ts file the way `node --import tsx` runs it
+ * (one process either way, so its pid is the service's own and its RSS is the service's), logs into a
+ * file (the harness never parses the log stream while measuring), and waits until `ready()` says so.
  */
 export async function startServiceProcess({
   label,
@@ -60,7 +60,8 @@ export async function startServiceProcess({
   // A directory per process: every thread (tsx's loader runs in one of its own) writes a profile; the
   // main thread's is the largest.
   const profiling = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, label)}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profiling, '--import', 'tsx', entry], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profiling, ...loader, entry], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', fd, fd],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import { Kafka, logLevel } from 'kafkajs';
 import WebSocket from 'ws';
+import { readDeliveredEvent } from '../../src/inbox/read-delivered-event.ts';
 import { nowMs } from './steady-writer.ts';
 
 /**
@@ -24,7 +25,7 @@ export async function listenToKafka(brokers: readonly string[], topics: readonly
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const eventId = message.headers?.event_id?.toString();
+      const eventId = readDeliveredEvent(message)?.id;
       if (eventId && !brokerTimestamps.has(eventId)) brokerTimestamps.set(eventId, Number(message.timestamp));
     },
   });

@@ -1,5 +1,6 @@
-import type { HeapStats } from '../infra/service-launcher.ts';
+import type { EventLoopDelay, HeapStats } from '../infra/service-launcher.ts';
 import type { BenchOptions } from '../options.ts';
+import type { DrainCeilings } from '../scenarios/drain-ceilings.ts';
 import type { LatencyResult } from '../scenarios/end-to-end-latency.ts';
 import type { FanOutResult } from '../scenarios/fan-out.ts';
 import type { MutationResult } from '../scenarios/mutation-throughput.ts';
@@ -21,6 +22,8 @@ export type MemoryEntry = {
   peakRssBytes: number | null;
   /** The server's heap at the end of the scenario (its /metrics), to tell a big heap from other memory. */
   heap?: HeapStats | null;
+  /** The server's event-loop delay over its life in the scenario (its /metrics, window="process"). */
+  eventLoopDelay?: EventLoopDelay | null;
 };
 
 export type SummaryRow = {
@@ -50,7 +53,7 @@ export type BenchReport = {
   batchSize: number;
   summary: SummaryRow[];
   sections: {
-    relayDrain: Section<{ relay: DrainResult; producerLimit: ProducerLimitResult }>;
+    relayDrain: Section<{ relay: DrainResult; producerLimit: ProducerLimitResult; ceilings: DrainCeilings }>;
     naiveBaseline: Section<{ variants: NaiveResult[]; relayEventsPerSecond: number | null }>;
     endToEndLatency: Section<LatencyResult>;
     mutationThroughput: Section<MutationResult>;
@@ -69,7 +72,7 @@ export const SECTION_TITLES: Record<SectionName, string> = {
   endToEndLatency: '3. End-to-end latency',
   mutationThroughput: '4. Mutation throughput vs the bare driver',
   fanOut: '5. Subscription fan-out',
-  memory: '6. Memory (peak RSS)',
+  memory: '6. Memory (peak RSS) and event-loop delay',
   scaleKnobs: '7. Scale knobs',
 };
 
@@ -110,8 +113,14 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
   const fanOut = ok(sections.fanOut);
   const memory = ok(sections.memory);
   const relayRate = drain?.relay.eventsPerSecond ?? naive?.relayEventsPerSecond ?? null;
+  // The drain's relay runs with the service's default message format.
+  const sameFormat = drain?.ceilings.kafkajs.find((run) => run.format === drain.relay.messageFormat);
   const rate = (value: number | undefined) =>
     value === undefined ? null : `${Math.round(value).toLocaleString('en-US')}/s`;
+  const serverDelays =
+    memory?.entries.flatMap((entry) =>
+      entry.eventLoopDelay ? [entry.eventLoopDelay.p99Seconds * 1000] : [],
+    ) ?? [];
   const serverPeaks =
     memory?.entries.filter((entry) => entry.process === 'server').map((entry) => entry.peakRssBytes ?? 0) ??
     [];
@@ -132,6 +141,24 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       '≥ 0.50',
       (v) => v >= 0.5,
       limit ? `producer limit ${rate(limit.eventsPerSecond)}` : null,
+    ),
+    row(
+      'relay-vs-postgres-ceiling',
+      'Relay drain ÷ PostgreSQL alone (claim + mark, no broker)',
+      relayRate !== null && drain ? relayRate / drain.ceilings.postgres.eventsPerSecond : null,
+      'ratio',
+      '(context)',
+      () => true,
+      drain ? `PostgreSQL alone ${rate(drain.ceilings.postgres.eventsPerSecond)}` : null,
+    ),
+    row(
+      'relay-vs-kafkajs-ceiling',
+      'Relay drain ÷ kafkajs alone (same messages and producer settings)',
+      relayRate !== null && sameFormat ? relayRate / sameFormat.eventsPerSecond : null,
+      'ratio',
+      '(context)',
+      () => true,
+      sameFormat ? `kafkajs alone, ${sameFormat.format} ${rate(sameFormat.eventsPerSecond)}` : null,
     ),
     row(
       'relay-vs-naive',
@@ -194,6 +221,14 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       'bytes',
       '≤ 250 MB',
       (v) => v <= RSS_LIMIT_BYTES,
+    ),
+    row(
+      'server-event-loop-delay-p99',
+      'Server event-loop delay p99 (highest scenario)',
+      serverDelays.length > 0 ? Math.max(...serverDelays) : null,
+      'ms',
+      '(context)',
+      () => true,
     ),
   ];
 }

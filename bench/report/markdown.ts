@@ -158,7 +158,7 @@ export function renderMarkdown(report: BenchReport): string {
 
   const render: Record<SectionName, () => string> = {
     relayDrain: () =>
-      sectionBody(sections.relayDrain, ({ relay, producerLimit }) => {
+      sectionBody(sections.relayDrain, ({ relay, producerLimit, ceilings }) => {
         const parts = [
           `A backlog of ${formatCount(relay.events)} events (${relay.payloadBytes}-byte JSON values, ${formatCount(relay.aggregates)} aggregates) is written while the relays are paused, then drained by ${relay.instances} relay instance(s) with OUTBOX_BATCH_SIZE=${relay.batchSize}. The clock runs from the resume to the last event marked published (each is marked after Kafka acknowledged it, acks=all). Writing the backlog took ${relay.backlogWriteSeconds.toFixed(1)} s.`,
           drainTable([relay], undefined),
@@ -182,11 +182,25 @@ export function renderMarkdown(report: BenchReport): string {
             ),
           );
           parts.push(
-            "The relay's messages also carry a key and about a dozen headers (event id, type, aggregate, CloudEvents `ce_*`), which ProducerPerformance's records do not; its kafkajs producer keeps one request in flight to preserve per-key order (second row: the Java client held to the same).",
+            `The relay's messages (KAFKA_MESSAGE_FORMAT=${relay.messageFormat}) also carry a key and their metadata, which ProducerPerformance's records do not; its kafkajs producer keeps one request in flight to preserve per-key order (second row: the Java client held to the same).`,
           );
         } else {
           parts.push(`Producer limit skipped: ${producerLimit.reason}`);
         }
+        parts.push(
+          `Ceilings of each half alone, same run, same ${formatCount(relay.events)} events and batch size: PostgreSQL alone runs the relay's claim transactions (claim, mark in the same transaction, two overlapping) with no broker; kafkajs alone sends the same events through the relay's publisher (same producer settings, two sends in flight) with no database, in each message format.`,
+        );
+        parts.push(
+          table(
+            ['ceiling', 'events/s', 'relay ÷ this', 'CPU'],
+            [ceilings.postgres, ...ceilings.kafkajs].map((run) => [
+              run.what,
+              rate(run.eventsPerSecond),
+              ratio(relay.eventsPerSecond / run.eventsPerSecond),
+              cpuText(run.cpu),
+            ]),
+          ),
+        );
         parts.push(chartsFor(report, ['drain-throughput.svg']));
         return parts.join('\n\n');
       }),
@@ -276,7 +290,7 @@ export function renderMarkdown(report: BenchReport): string {
     memory: () =>
       sectionBody(sections.memory, ({ limitBytes, entries }) =>
         [
-          'Peak resident set size (Linux VmHWM, kept by the kernel, so no spike is missed) of each process, read just before it was stopped. "server" is the service process (`node --import tsx src/main.ts`: API, live feed and embedded relay).',
+          'Peak resident set size (Linux VmHWM, kept by the kernel, so no spike is missed) of each process, read just before it was stopped. "server" is the service process (`node dist/main.js`, the production build `npm run serve` runs: API, live feed and embedded relay). Its event-loop delay (`petstore_event_loop_delay_*_seconds{window="process"}` from its /metrics: how late a timer due every 10 ms ran, over the process\'s life, its start-up included) is read at the end of the load (in the mutation scenario, before the bare-driver phase, which leaves the server idle).',
           table(
             [
               'scenario',
@@ -284,6 +298,7 @@ export function renderMarkdown(report: BenchReport): string {
               'peak RSS',
               `≤ ${formatBytes(limitBytes)}`,
               'at the end: RSS / V8 heap total / heap used / external',
+              'event-loop delay p99 / max',
             ],
             entries.map((e) => [
               e.scenario,
@@ -294,6 +309,9 @@ export function renderMarkdown(report: BenchReport): string {
                 ? [e.heap.rssBytes, e.heap.heapTotalBytes, e.heap.heapUsedBytes, e.heap.externalBytes]
                     .map(formatBytes)
                     .join(' / ')
+                : '',
+              e.eventLoopDelay
+                ? `${formatMs(e.eventLoopDelay.p99Seconds * 1000)} / ${formatMs(e.eventLoopDelay.maxSeconds * 1000)}`
                 : '',
             ]),
           ),

@@ -1,6 +1,10 @@
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
-import { type HeapStats, startServerAndStandaloneRelay } from '../infra/service-launcher.ts';
+import {
+  type EventLoopDelay,
+  type HeapStats,
+  startServerAndStandaloneRelay,
+} from '../infra/service-launcher.ts';
 import { LatencyHistogram, type Percentiles } from '../lib/latency-histogram.ts';
 import { formatCount, formatMs, formatRate } from '../lib/progress.ts';
 import { rateSeries, type SeriesPoint } from '../lib/series.ts';
@@ -35,6 +39,7 @@ export type LatencyResult = {
   peakRssBytes: number | null;
   relayPeakRssBytes: number | null;
   serverHeap: HeapStats | null;
+  serverEventLoopDelay: EventLoopDelay | null;
   /** While the load ran. */
   cpu: CpuUsage;
 };
@@ -176,6 +181,7 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
         ),
       },
       serverHeap: await server.heapStats(),
+      serverEventLoopDelay: await server.eventLoopDelay(),
       peakRssBytes: await server.stop(),
       relayPeakRssBytes: await relay.stop(),
       cpu: cpuUsage,

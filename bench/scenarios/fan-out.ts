@@ -9,7 +9,11 @@ import type {
 } from '../fanout/fan-out-protocol.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
 import { REPO_ROOT } from '../infra/repo-paths.ts';
-import { type HeapStats, startServerAndStandaloneRelay } from '../infra/service-launcher.ts';
+import {
+  type EventLoopDelay,
+  type HeapStats,
+  startServerAndStandaloneRelay,
+} from '../infra/service-launcher.ts';
 import { LatencyHistogram, type Percentiles } from '../lib/latency-histogram.ts';
 import { formatCount, formatMs, formatRate } from '../lib/progress.ts';
 import { waitUntil } from '../lib/wait-until.ts';
@@ -36,6 +40,7 @@ export type FanOutResult = {
   peakRssBytes: number | null;
   relayPeakRssBytes: number | null;
   serverHeap: HeapStats | null;
+  serverEventLoopDelay: EventLoopDelay | null;
   subscriberProcessPeakRssBytes: number;
   firstWriteError: string | null;
   /** From the start of the load until the last delivery (or the quiet period). */
@@ -199,6 +204,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       latency,
       firstErrors: report.firstErrors,
       serverHeap: await server.heapStats(),
+      serverEventLoopDelay: await server.eventLoopDelay(),
       peakRssBytes: await server.stop(),
       relayPeakRssBytes: await relay.stop(),
       subscriberProcessPeakRssBytes: report.maxRssBytes,

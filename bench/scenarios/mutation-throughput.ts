@@ -1,6 +1,6 @@
 import { allTopics } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
-import { type HeapStats, startServer } from '../infra/service-launcher.ts';
+import { type EventLoopDelay, type HeapStats, startServer } from '../infra/service-launcher.ts';
 import type { Percentiles } from '../lib/latency-histogram.ts';
 import { formatCount, formatMs, formatRate } from '../lib/progress.ts';
 import type { SeriesPoint } from '../lib/series.ts';
@@ -31,6 +31,7 @@ export type MutationResult = {
   apiToBareDriver: number;
   peakRssBytes: number | null;
   serverHeap: HeapStats | null;
+  serverEventLoopDelay: EventLoopDelay | null;
 };
 
 function summarise(result: ClosedLoopResult, cpu: CpuUsage): LoadSummary {
@@ -83,6 +84,8 @@ export async function runMutationThroughput(context: BenchContext): Promise<Muta
       onProgress: tick('createPet'),
     });
     const apiCpu = cpu.stop();
+    // Read now: the bare-driver phase that follows leaves the server nearly idle, which would dilute it.
+    const serverEventLoopDelay = await server.eventLoopDelay();
     progress.say(
       `createPet: ${formatRate(api.requestsPerSecond)}, p50 ${formatMs(api.latency.percentile(50))}, p99 ${formatMs(api.latency.percentile(99))}, errors ${api.errors}`,
     );
@@ -108,6 +111,7 @@ export async function runMutationThroughput(context: BenchContext): Promise<Muta
       apiToBareDriver: api.requestsPerSecond / bareResult.requestsPerSecond,
       peakRssBytes,
       serverHeap,
+      serverEventLoopDelay,
     };
   } finally {
     client.close();

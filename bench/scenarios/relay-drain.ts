@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config/env.ts';
+import type { MessageFormat } from '../../src/outbox/kafka-message.ts';
 import { setRelayPaused } from '../../src/outbox/set-relay-paused.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
 import {
+  type EventLoopDelay,
   type HeapStats,
   type RunningServer,
   startExtraRelay,
@@ -30,8 +33,11 @@ export type DrainResult = DrainSpec & {
   series: SeriesPoint[];
   peakRssBytes: { server: number | null; extraRelays: (number | null)[] };
   serverHeap: HeapStats | null;
+  serverEventLoopDelay: EventLoopDelay | null;
   /** CPU from the resume to the end of the drain: the machine, the server, each extra relay. */
   cpu: CpuUsage;
+  /** The service's KAFKA_MESSAGE_FORMAT in this run. */
+  messageFormat: MessageFormat;
   /** What ran the extra instances: the standalone relay, or more service processes until it exists. */
   extraRelayEntry: 'src/relay-main.ts' | 'src/main.ts' | null;
 };
@@ -163,6 +169,7 @@ export async function runDrain(context: BenchContext, spec: DrainSpec): Promise<
     });
     const kafkaMessages = await context.kafkaTopics.messageCount(topics);
     const serverHeap = await server.heapStats();
+    const serverEventLoopDelay = await server.eventLoopDelay();
     const serverPeak = await server.stop();
     const extraPeaks = await Promise.all(extras.map((relay) => relay.stop()));
     return {
@@ -179,6 +186,8 @@ export async function runDrain(context: BenchContext, spec: DrainSpec): Promise<
       peakRssBytes: { server: serverPeak, extraRelays: extraPeaks },
       cpu: cpuUsage,
       serverHeap,
+      messageFormat: loadConfig({}).kafka.messageFormat,
+      serverEventLoopDelay,
       extraRelayEntry:
         extras.length === 0 ? null : extras[0]?.standalone ? 'src/relay-main.ts' : 'src/main.ts',
     };

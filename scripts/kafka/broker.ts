@@ -8,8 +8,9 @@
  *
  * Every function takes an optional `BrokerInstance` ({ port, controllerPort, homeDir }) to manage a second,
  * dedicated broker beside the shared one on 127.0.0.1:9092: e.g. a test that stops its broker mid-test
- * (test/outbox/broker-outage.test.ts) runs its own on 19092 so other users of 9092 are not disturbed.
+ * (test/outbox/broker-outage.test.ts) runs its own on a free port so other users of 9092 are not disturbed.
  * A dedicated broker keeps its data and pid file in its own home dir and shares the jars of the default one.
+ * The controller listener is internal to the broker: unless given, it takes a port that is free at start.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,29 +19,36 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { freePort } from '../lib/free-port.ts';
 import { portInUse } from '../lib/port-in-use.ts';
 
 export const KAFKA_HOST = '127.0.0.1'; // never "localhost": Node tries ::1 first, the broker listens on IPv4
 export const KAFKA_PORT = 9092;
 export const KAFKA_BROKER = `${KAFKA_HOST}:${KAFKA_PORT}`;
-const CONTROLLER_PORT = 9093;
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
 
-/** Which broker: the shared default (9092/9093, <repo>/.kafka) unless told otherwise. */
+/** Which broker: the shared default (9092, <repo>/.kafka) unless told otherwise. */
 export interface BrokerInstance {
   port?: number;
+  /** The KRaft controller listener; default: a port free when the broker starts. */
   controllerPort?: number;
   /** Data dir, logs and pid file; relative to the repo root. Default $KAFKA_HOME_DIR or .kafka. */
   homeDir?: string;
 }
 
-type ResolvedInstance = { port: number; controllerPort: number; broker: string; homeDir: string | undefined };
+type ResolvedInstance = {
+  port: number;
+  /** Known once the broker is being started. */
+  controllerPort: number | undefined;
+  broker: string;
+  homeDir: string | undefined;
+};
 
 function resolveInstance(instance: BrokerInstance = {}): ResolvedInstance {
   const port = instance.port ?? KAFKA_PORT;
   return {
     port,
-    controllerPort: instance.controllerPort ?? CONTROLLER_PORT,
+    controllerPort: instance.controllerPort,
     broker: `${KAFKA_HOST}:${port}`,
     homeDir: instance.homeDir,
   };
@@ -207,6 +215,12 @@ function formattedVersion(p: KafkaPaths): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Where the broker's logs are (repo-relative when inside the repo): Kafka's own, and the JVM's stdout/stderr. */
+export function kafkaLogFiles(instance?: BrokerInstance): { serverLog: string; jvmLog: string } {
+  const p = kafkaPaths(resolveVersion(), resolveInstance(instance));
+  return { serverLog: display(p.serverLog), jvmLog: display(p.jvmLog) };
 }
 
 export async function kafkaStatus(instance?: BrokerInstance): Promise<KafkaStatus> {
@@ -392,7 +406,7 @@ function bootFailureReport(p: KafkaPaths, serverLogFrom: number, jvmLogFrom: num
 /** Fail fast with a clear message instead of booting a JVM that dies on "Address already in use". */
 async function assertPortsFree(instance: ResolvedInstance): Promise<void> {
   for (const port of [instance.port, instance.controllerPort]) {
-    if (await portInUse(KAFKA_HOST, port)) {
+    if (port !== undefined && (await portInUse(KAFKA_HOST, port))) {
       throw new Error(
         `${KAFKA_HOST}:${port} is taken by a process that does not answer as a Kafka broker; ` +
           `free it (ss -ltnp 'sport = :${port}') and retry`,
@@ -455,6 +469,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<StartKaf
     return { action: 'already-running', broker, version: running, pid, ms: elapsed() };
   }
 
+  instance.controllerPort ??= await freePort(KAFKA_HOST);
   await assertPortsFree(instance);
   await ensureJars(version, p, log);
   await ensureFormatted(version, p, log);
@@ -489,6 +504,20 @@ export async function stopKafka(
   }
   fs.rmSync(p.pidFile, { force: true });
   return { action, pid, ms: Date.now() - started };
+}
+
+/**
+ * SIGKILLs the broker this module started, as a crash or an OOM kill would end it: no controlled
+ * shutdown, so the next start recovers its logs. Keeps data. For fault tests.
+ */
+export async function killKafka(opts: BrokerInstance = {}): Promise<StopKafkaResult> {
+  const started = Date.now();
+  const p = kafkaPaths(resolveVersion(), resolveInstance(opts));
+  const pid = managedPid(p);
+  if (pid === undefined) return { action: 'not-running', ms: Date.now() - started };
+  await signalAndWait(pid, 'SIGKILL', 10_000);
+  fs.rmSync(p.pidFile, { force: true });
+  return { action: 'killed', pid, ms: Date.now() - started };
 }
 
 async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {

@@ -18,7 +18,7 @@
  * - as root it wants `createPostgresUser`, which runs `groupadd postgres` + `useradd -g postgres postgres`
  *   on the host; the root handling below does the same job with a system account and only if needed.
  *
- * Env: EMBEDDED_POSTGRES_PORT (force a port instead of 5432, falling back to 54329 when 5432 is taken),
+ * Env: EMBEDDED_POSTGRES_PORT (force a port; by default 5432, or a free port chosen at start when 5432 is taken),
  * EMBEDDED_POSTGRES_DIR (default <repo>/.postgres), EMBEDDED_POSTGRES_OS_USER (account the server runs as
  * when we are root; default postgres).
  */
@@ -29,12 +29,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createDatabaseIfMissing } from '../../src/db/migrate.ts';
+import { freePort } from './free-port.ts';
 import { portInUse } from './port-in-use.ts';
 import { postgresProblem } from './postgres-probe.ts';
 
 const HOST = '127.0.0.1'; // never "localhost": Node may try ::1 first and the server listens on IPv4 only
 const DEFAULT_PORT = 5432;
-const FALLBACK_PORT = 54329;
 const USER = 'postgres';
 // Same credentials as docker-compose.yml. The server only listens on 127.0.0.1; this is a dev/test database.
 const PASSWORD = 'postgres';
@@ -153,16 +153,17 @@ async function waitUntilAnswers(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/** The forced port, else PostgreSQL's usual one when it is free, else any free port. */
 async function choosePort(): Promise<number> {
   const forced = forcedPort();
-  const candidates = forced !== undefined ? [forced] : [DEFAULT_PORT, FALLBACK_PORT];
-  for (const port of candidates) {
-    if (!(await portInUse(HOST, port))) return port;
+  if (forced !== undefined) {
+    if (!(await portInUse(HOST, forced))) return forced;
+    throw new Error(
+      `${HOST}:${forced} (EMBEDDED_POSTGRES_PORT) is taken; choose a free port, or set DATABASE_URL to a ` +
+        'PostgreSQL of your own',
+    );
   }
-  throw new Error(
-    `${candidates.map((port) => `${HOST}:${port}`).join(' and ')} ${candidates.length > 1 ? 'are' : 'is'} ` +
-      'taken; set EMBEDDED_POSTGRES_PORT to a free port, or DATABASE_URL to a PostgreSQL of your own',
-  );
+  return (await portInUse(HOST, DEFAULT_PORT)) ? freePort(HOST) : DEFAULT_PORT;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -566,6 +567,25 @@ async function startServer(p: EmbeddedPaths, say: Say): Promise<string> {
       `${((Date.now() - started) / 1000).toFixed(1)} s; data in ${display(p.data)}, log in ${display(p.log)}`,
   );
   return url;
+}
+
+export interface EmbeddedPostgresStatus {
+  /** The postmaster of our data directory, when it runs. */
+  running?: { pid: number; port: number; url: string };
+  /** Repo-relative when inside the repo. */
+  dataDir: string;
+  logFile: string;
+}
+
+/** Whether the embedded PostgreSQL runs (from its postmaster.pid; no connection is made), and its files. */
+export function embeddedPostgresStatus(): EmbeddedPostgresStatus {
+  const p = embeddedPaths();
+  const running = runningServer(p);
+  return {
+    running: running ? { ...running, url: databaseUrl(running.port) } : undefined,
+    dataDir: display(p.data),
+    logFile: display(p.log),
+  };
 }
 
 export interface StopEmbeddedPostgresResult {

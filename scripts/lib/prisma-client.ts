@@ -3,16 +3,17 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const prismaCliPath = `${repoRoot}node_modules/prisma/build/index.js`;
 const schemaPath = `${repoRoot}prisma/schema.prisma`;
 const generatedClient = `${repoRoot}src/generated/prisma/client.ts`;
 const enginesDir = `${repoRoot}node_modules/@prisma/engines`;
 
 /**
- * `prisma generate` never runs Prisma's schema engine, but the CLI insists on downloading it first,
+ * `prisma generate` and `prisma studio` never run Prisma's schema engine, but the CLI insists on downloading it first,
  * which fails on machines that reach only the npm registry. Naming any existing file as the engine
  * satisfies that check; where the engine was downloaded, or the variable is set, nothing changes.
  */
-function generateEnvironment(): NodeJS.ProcessEnv {
+export function prismaCliEnvironment(): NodeJS.ProcessEnv {
   const engineDownloaded =
     existsSync(enginesDir) && readdirSync(enginesDir).some((name) => name.startsWith('schema-engine'));
   if (process.env.PRISMA_SCHEMA_ENGINE_BINARY || engineDownloaded) return process.env;
@@ -24,9 +25,9 @@ export function ensurePrismaClient({ force = false }: { force?: boolean } = {}):
   const stale =
     force || !existsSync(generatedClient) || statSync(generatedClient).mtimeMs < statSync(schemaPath).mtimeMs;
   if (!stale) return false;
-  execFileSync(process.execPath, [`${repoRoot}node_modules/prisma/build/index.js`, 'generate'], {
+  execFileSync(process.execPath, [prismaCliPath, 'generate'], {
     cwd: repoRoot,
-    env: generateEnvironment(),
+    env: prismaCliEnvironment(),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return true;

@@ -17,6 +17,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../src/config/env.ts';
+import { readDeliveredEvent } from '../../src/inbox/read-delivered-event.ts';
 import { createDatabase } from '../../src/infra/db.ts';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
@@ -121,7 +122,7 @@ try {
     eachBatch: async ({ batch }) => {
       const at = now();
       for (const message of batch.messages) {
-        const id = message.headers?.event_id?.toString();
+        const id = readDeliveredEvent(message)?.id;
         if (id) consumedAt.set(id, at);
       }
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGE_FORMATS } from '../outbox/kafka-message.ts';
 
 /**
  * The service's whole configuration, read from the environment in this one place.
@@ -89,6 +90,8 @@ const EnvSchema = z.object({
   KAFKA_CLIENT_ID: z.string().trim().min(1).default('petstore-outbox'),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
   KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /** How events are laid out on Kafka; see src/outbox/kafka-message.ts. */
+  KAFKA_MESSAGE_FORMAT: z.enum(MESSAGE_FORMATS).default('structured'),
   OUTBOX_BATCH_SIZE: integer(1, 10_000).default(100),
   OUTBOX_POLLING_INTERVAL: seconds(0.01, 3600).default(1),
   OUTBOX_MAX_RETRIES: integer(0, 1000).default(5),
@@ -107,7 +110,10 @@ const EnvSchema = z.object({
   PORT: integer(0, 65_535).default(8080),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: boolean.default(false),
+  /** json (one JSON object per line) or pretty (pino-pretty); unset: pretty on a terminal, else json. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** Deprecated alias: true means LOG_FORMAT=pretty, false LOG_FORMAT=json. LOG_FORMAT wins. */
+  LOG_PRETTY: boolean.optional(),
   SERVICE_NAME: z.string().trim().min(1).default('petstore-outbox'),
   /** The bearer token of admin operations; unset disables them. Long enough not to be guessed. */
   ADMIN_TOKEN: z.string().trim().min(32, { message: 'must be at least 32 characters' }).optional(),
@@ -128,6 +134,13 @@ const EnvSchema = z.object({
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
 });
 
+/** What the environment asks for; `auto` is decided by the logger, which knows whether stdout is a terminal. */
+function requestedLogFormat(env: z.infer<typeof EnvSchema>): 'auto' | 'json' | 'pretty' {
+  if (env.LOG_FORMAT) return env.LOG_FORMAT;
+  if (env.LOG_PRETTY !== undefined) return env.LOG_PRETTY ? 'pretty' : 'json';
+  return 'auto';
+}
+
 function toConfig(env: z.infer<typeof EnvSchema>) {
   const production = env.NODE_ENV === 'production';
   return {
@@ -147,7 +160,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       wsMaxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     },
     http: { host: env.HOST, port: env.PORT },
-    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    log: { level: env.LOG_LEVEL, format: requestedLogFormat(env) },
     database: { url: env.DATABASE_URL },
     kafka: {
       brokers: env.KAFKA_BROKERS,
@@ -163,6 +176,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
             password: env.KAFKA_SASL_PASSWORD ?? '',
           }
         : null,
+      messageFormat: env.KAFKA_MESSAGE_FORMAT,
     },
     outbox: {
       relayEnabled: env.OUTBOX_RELAY_ENABLED,

@@ -6,6 +6,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, type GraphQLFieldResolver } from 'graphql';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import { isDatabaseUnavailable } from '../infra/database-unavailable.ts';
 import type { Logger } from '../infra/logger.ts';
 import { adminRequiredError } from './admin-errors.ts';
 import type { GraphQLContext } from './context.ts';
@@ -50,6 +51,14 @@ function logFailures<Types extends SchemaTypes>(
   const report = (error: unknown, context: unknown) => {
     if (error instanceof GraphQLError) return;
     const logger = (context as { logger?: Logger } | null)?.logger;
+    // An outage fails every request at once: one short line each, not a stack trace each.
+    if (isDatabaseUnavailable(error)) {
+      logger?.warn(
+        { err: (error as Error).message, field },
+        'database unavailable (told the client to retry)',
+      );
+      return;
+    }
     logger?.error({ err: error, field }, 'unexpected error (masked for the client)');
   };
   return (parent, args, context, info) => {

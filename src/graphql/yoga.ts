@@ -7,14 +7,19 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import { CSRF_HEADER, csrfPreventionPlugin } from '../http/csrf-plugin.ts';
+import { type GraphiQLManifest, readGraphiQLManifest } from '../http/graphiql-manifest.ts';
 import type { OriginPolicy } from '../http/origin-policy.ts';
 import { inlineScriptHashes, securityHeadersPlugin } from '../http/security-headers.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { validatedDocumentCache } from './document-cache.ts';
+import { graphiqlDefaults } from './graphiql-document.ts';
+import { renderGraphiQLPage } from './graphiql-page.ts';
 import { noIntrospectionPlugin } from './no-introspection.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { schema } from './schema.ts';
+import { maskErrorTellingOutages } from './service-unavailable.ts';
+import { sharedSubscriptionExecution } from './shared-subscription-execution.ts';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID_PATTERN = /^[\w.:-]{1,255}$/;
@@ -46,26 +51,24 @@ function correlationHeaderPlugin(): Plugin<GraphQLContext> {
 }
 
 /**
- * GraphiQL with its scripts inlined (about 9 MB) instead of yoga's default page, which loads them from
- * a CDN: it then works without internet access (and in the browser tests). Rendered once per server,
- * and the renderer is imported on first use only: it weighs some 80 MB of memory, which a server
- * nobody opens GraphiQL on should not carry.
+ * GraphiQL as a small page whose script, stylesheet and editor workers this server serves as files
+ * the browser caches (src/http/graphiql-assets.ts): it works without internet access, unlike yoga's
+ * default page, which loads them from a CDN. Rendered per request, with whatever options yoga passes;
+ * its inline elements are hashed for the page's Content-Security-Policy.
  */
 function offlineGraphiQL(): {
-  render: (options: GraphiQLOptions) => Promise<string>;
+  render: (options: GraphiQLOptions) => string;
   /** The page's inline script hashes, for its Content-Security-Policy (empty until it is rendered). */
   scriptHashes: () => readonly string[];
 } {
-  let html: Promise<string> | null = null;
+  let manifest: GraphiQLManifest | null = null;
   let hashes: readonly string[] = [];
   return {
     render: (options) => {
-      html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => {
-        const page = renderGraphiQL(options);
-        hashes = inlineScriptHashes(page);
-        return page;
-      });
-      return html;
+      manifest ??= readGraphiQLManifest();
+      const page = renderGraphiQLPage(options, manifest);
+      hashes = inlineScriptHashes(page);
+      return page;
     },
     scriptHashes: () => hashes,
   };
@@ -98,11 +101,13 @@ export function createGraphQLServer({
       // and not persisted in the browser's storage.
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: false,
+      ...graphiqlDefaults,
     },
     renderGraphiQL: graphiql.render,
     // Unexpected errors reach clients as "Unexpected error." (no SQL, no stack); they are logged below.
+    // A database outage is the exception: clients get SERVICE_UNAVAILABLE and know to retry.
     // yoga would add the original message and stack when NODE_ENV=development; never in production.
-    maskedErrors: exposure.production ? { isDev: false } : true,
+    maskedErrors: { maskError: maskErrorTellingOutages, ...(exposure.production ? { isDev: false } : {}) },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -136,6 +141,8 @@ export function createGraphQLServer({
       // A client that disconnects stops its operation's execution (resolvers not yet started never run).
       useExecutionCancellation(),
       ...(exposure.introspection ? [] : [noIntrospectionPlugin()]),
+      // Their results depend only on the event, never on who subscribed.
+      sharedSubscriptionExecution({ fields: ['eventPublished', 'outboxMetricsUpdated'] }),
       ...plugins,
     ],
     context: ({ request, correlationId, authorization }) => {

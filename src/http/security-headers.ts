@@ -12,14 +12,14 @@ const COMMON_HEADERS = {
 const DATA_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
- * GraphiQL's page: its two inline scripts are allowed by hash (no 'unsafe-inline' for scripts, so an
- * injected script does not run); its editor starts web workers from blob: URLs and sets inline styles;
- * it talks only to this origin (HTTP and WebSocket).
+ * GraphiQL's page: its scripts come from this origin, and an inline one only by hash (no
+ * 'unsafe-inline' for scripts, so an injected script does not run); its editor starts web workers
+ * from this origin or blob: URLs and sets inline styles; it talks only to this origin (HTTP and WebSocket).
  */
 export function graphiqlCsp(scriptHashes: readonly string[]): string {
   return [
     "default-src 'self'",
-    `script-src ${scriptHashes.map((hash) => `'${hash}'`).join(' ') || "'none'"}`,
+    `script-src 'self'${scriptHashes.map((hash) => ` '${hash}'`).join('')}`,
     "worker-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",

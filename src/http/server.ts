@@ -9,10 +9,12 @@ import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
 import type { AdminAuthenticator } from './admin-credential.ts';
+import { createGraphiQLAssets } from './graphiql-assets.ts';
 import type { OriginPolicy } from './origin-policy.ts';
 import type { Readiness } from './readiness.ts';
 import { publicReadiness } from './readiness-view.ts';
 import { bodyRefusal } from './request-body-limit.ts';
+import { placeholderFor, sendSharedPayloads } from './shared-payloads.ts';
 import { createStaticFiles } from './static-files.ts';
 
 export type HttpServer = {
@@ -72,7 +74,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * One HTTP server: /graphql (HTTP, SSE and graphql-ws on the same path), the dashboard page at /,
+ * One HTTP server: /graphql (HTTP, SSE and graphql-ws on the same path; GraphiQL's files under
+ * /graphiql/), the dashboard page at /,
  * /metrics (Prometheus), /health (liveness: the process answers; no dependency is asked, so a
  * database outage never gets the process restarted) and /ready (readiness, with per-check detail).
  */
@@ -99,6 +102,7 @@ export function createHttpServer({
   const sockets = new Set<Socket>();
   const startedAt = Date.now();
   const staticFile = createStaticFiles(DASHBOARD_ROUTES);
+  const graphiqlAsset = createGraphiQLAssets();
   /** Sockets carrying SSE subscriptions: they never finish by themselves, so stop() ends them first. */
   const streamSockets = new Set<Socket>();
   const server: Server = createServer(
@@ -134,6 +138,7 @@ export function createHttpServer({
           return;
         }
         if (req.method === 'GET' || req.method === 'HEAD') {
+          if (await graphiqlAsset(req, res, path)) return;
           const file = await staticFile(path);
           if (file) {
             res.writeHead(200, { 'content-type': file.contentType, ...DASHBOARD_HEADERS });
@@ -176,6 +181,8 @@ export function createHttpServer({
       accept(true);
     },
   });
+  // Registered before graphql-ws's own listener, so its sends go through the wrapper.
+  wsServer.on('connection', sendSharedPayloads);
   // graphql-ws runs the same envelop pipeline as HTTP (yoga's example), so plugins, context and
   // masking are identical on both transports.
   const wsHandle = useServer(
@@ -183,6 +190,8 @@ export function createHttpServer({
       isProd: production,
       execute: (args) => (args.rootValue as RootValue).execute(args),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
+      // Each result's JSON is made once, however many subscribers receive it.
+      onNext: (_ctx, _id, _payload, _args, result) => placeholderFor(result),
       onSubscribe: async (ctx, _id, params) => {
         // graphql-ws has already registered this operation: more than the cap means one too many.
         if (Object.keys(ctx.subscriptions).length > limits.maxOperationsPerSocket) {

@@ -1,4 +1,5 @@
 import type { Prisma } from '../generated/prisma/client.ts';
+import { type DeliveredEvent, type ReceivedMessage, readDeliveredEvent } from './read-delivered-event.ts';
 
 /** The consumer's own transaction: the inbox row and the consumer's change commit together or not at all. */
 export type InboxTransaction = Prisma.TransactionClient;
@@ -30,4 +31,19 @@ export async function handleOnce<T>(
     ON CONFLICT (consumer, event_id) DO NOTHING`;
   if (inserted === 0) return { applied: false };
   return { applied: true, result: await work(tx) };
+}
+
+/**
+ * handleOnce for a Kafka message as the relay sent it, in any KAFKA_MESSAGE_FORMAT: the event id
+ * is read from the message (readDeliveredEvent). A message that is no outbox event is not applied.
+ */
+export async function handleMessageOnce<T>(
+  tx: InboxTransaction,
+  consumer: string,
+  message: ReceivedMessage,
+  work: (tx: InboxTransaction, event: DeliveredEvent) => Promise<T>,
+): Promise<HandleOnceResult<T> | { applied: false; notAnEvent: true }> {
+  const event = readDeliveredEvent(message);
+  if (!event) return { applied: false, notAnEvent: true };
+  return handleOnce(tx, consumer, event.id, (inner) => work(inner, event));
 }

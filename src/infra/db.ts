@@ -31,6 +31,18 @@ export function guardClient(
   });
 }
 
+/**
+ * Limits every session of a pool gets from PostgreSQL at connect time (startup parameters), so no
+ * statement, lock wait or open transaction of that pool can outlive them; and TCP keepalive, so a
+ * connection to a vanished server is noticed instead of waited on forever.
+ */
+export type SessionLimits = {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+  keepAliveInitialDelayMs: number;
+};
+
 /** A pg pool of its own, for work that must not wait for (or hold) the connections business code uses. */
 export function createPool({
   url,
@@ -38,6 +50,7 @@ export function createPool({
   applicationName = 'petstore-outbox',
   connectionTimeoutMs = 0,
   logger,
+  sessionLimits,
 }: {
   url: string;
   maxConnections: number;
@@ -48,12 +61,20 @@ export function createPool({
    */
   connectionTimeoutMs?: number;
   logger?: Logger;
+  sessionLimits?: SessionLimits;
 }): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: maxConnections,
     application_name: applicationName,
     connectionTimeoutMillis: connectionTimeoutMs,
+    ...(sessionLimits && {
+      statement_timeout: sessionLimits.statementTimeoutMs,
+      lock_timeout: sessionLimits.lockTimeoutMs,
+      idle_in_transaction_session_timeout: sessionLimits.idleInTransactionTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: sessionLimits.keepAliveInitialDelayMs,
+    }),
   });
   pool.on('connect', (client) => guardClient(client, logger, `${applicationName} connection`));
   // Idle clients are covered by the listener above; the pool re-emits their errors here, and an

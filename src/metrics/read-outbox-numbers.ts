@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { fromCursor, SETTLED_MARKS_SQL, toCursor } from '../outbox/read-published.ts';
 
 /**
  * The sampler's queries. Each one is bounded by the backlog or by a small window, never by the
@@ -78,32 +79,36 @@ export type TopicPublications = {
 };
 
 /**
- * What was published after `afterSeq`, per topic: a range scan of the `published_seq` index over the
- * rows published since the previous reading. Relays number their marks under a lock held until commit,
- * so once `lastSeq` is visible every smaller number is too; nothing is counted twice or skipped.
+ * What was published after `after` (a publication cursor, src/outbox/read-published.ts), per topic:
+ * a range scan of the (published_xid, published_seq) index over the rows published since the
+ * previous reading. Relays mark without a common lock and may commit out of number order, so only
+ * marks of transactions older than every running one are counted: a mark still to commit sorts
+ * after `lastSeq`, and nothing is counted twice or skipped.
  */
 export async function readPublishedSince(
   db: Queryable,
-  afterSeq: string,
+  after: string,
   midnightUtc: Date,
 ): Promise<TopicPublications[]> {
+  const from = fromCursor(after);
   const { rows } = await db.query<TopicPublications>(
     `SELECT topic,
             count(*)::int AS published,
-            count(*) FILTER (WHERE processed_at >= $2)::int AS "publishedSinceMidnight",
+            count(*) FILTER (WHERE processed_at >= $3)::int AS "publishedSinceMidnight",
             count(*) FILTER (WHERE processed_at > now() - interval '60 seconds')::int AS "publishedLastMinute",
-            max(published_seq)::text AS "lastSeq"
-     FROM outbox_events WHERE published_seq > $1::bigint
+            max(published_xid::numeric * 10000000000000000000 + published_seq)::text AS "lastSeq"
+     FROM outbox_events
+     WHERE (published_xid, published_seq) > ($1::bigint, $2::bigint) AND ${SETTLED_MARKS_SQL}
      GROUP BY topic`,
-    [afterSeq, midnightUtc],
+    [from.xid, from.seq, midnightUtc],
   );
   return rows;
 }
 
 /**
- * The publication number just before the first one marked at or after `since` (0 when there is
- * none before it), found by bisecting the `published_seq` index: marks are numbered in the order of
- * their `processed_at`, so a few index probes replace a scan of the day's rows.
+ * The publication cursor just before the first row marked at or after `since` ('0' when there is
+ * none before it), found by bisecting the `published_seq` index: marks are numbered about in the
+ * order of their `processed_at`, so a few index probes replace a scan of the day's rows.
  */
 export async function findSeqBefore(db: Queryable, since: Date): Promise<string> {
   const bounds = await db.query<{ min: string | null; max: string | null }>(
@@ -125,7 +130,13 @@ export async function findSeqBefore(db: Queryable, since: Date): Promise<string>
     if (!row || row.processed_at >= since) high = middle;
     else low = BigInt(row.seq) + 1n;
   }
-  return (low - 1n).toString();
+  const { rows } = await db.query<{ xid: string; seq: string }>(
+    `SELECT published_xid::text AS xid, published_seq::text AS seq FROM outbox_events
+     WHERE published_seq < $1::bigint ORDER BY published_seq DESC LIMIT 1`,
+    [low.toString()],
+  );
+  const [before] = rows;
+  return before ? toCursor(before) : '0';
 }
 
 export type RecentPublications = {

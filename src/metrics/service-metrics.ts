@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RelayStatus } from '../outbox/relay.ts';
+import { createEventLoopDelayMetrics } from './event-loop-delay.ts';
 
 /**
  * The one prom-client registry of a process and every metric in it. `/metrics`, the `outboxMetrics`
@@ -24,6 +25,28 @@ const CIRCUIT_STATE_VALUES: Record<RelayStatus['circuitState'], number> = {
   open: 2,
 };
 
+/**
+ * Quantiles the sampler computes in the database (over the recent publications of every relay), set like
+ * a gauge's values and exposed as what they are: a summary. Prometheus reserves the `quantile` label for
+ * summaries (`promtool check metrics` rejects it on a gauge). There is no `_sum` or `_count`: those are
+ * cumulative counters in a summary, and this window is not cumulative (its size is
+ * petstore_outbox_recent_window_events). Readers (outboxMetrics) read the values as from any gauge.
+ */
+class QuantilesReadFromDatabase<T extends string> extends Gauge<T> {
+  override async get() {
+    const metric = await super.get();
+    return { ...metric, type: 'summary' as unknown as typeof metric.type };
+  }
+}
+
+// prom-client's default metrics include gauges named *_total (totals of the per-type gauges beside them),
+// which Prometheus' naming rules keep for counters; the per-type gauges carry the same numbers.
+const DEFAULT_METRICS_NAMED_LIKE_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 export function createServiceMetrics({
   relayStatus,
   topics = [],
@@ -33,12 +56,16 @@ export function createServiceMetrics({
   relayStatus: () => RelayStatus | null;
   /** The topics the relay publishes to: their counters start at 0, so rate() has a series from the start. */
   topics?: readonly string[];
-  /** Node's process metrics (CPU, memory, event-loop lag, GC). */
+  /** Node's process metrics (CPU, memory, event-loop lag and delay, GC). */
   defaultMetrics?: boolean;
 }) {
   const registry = new Registry();
-  if (defaultMetrics) collectDefaultMetrics({ register: registry });
+  if (defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of DEFAULT_METRICS_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
+  const eventLoopDelay = defaultMetrics ? createEventLoopDelayMetrics(registers) : null;
 
   const relayGauge = (name: string, help: string, read: (status: RelayStatus) => number) =>
     new Gauge({
@@ -53,6 +80,8 @@ export function createServiceMetrics({
 
   const metrics = {
     registry,
+    /** Stops the event-loop monitors. */
+    close: () => eventLoopDelay?.close(),
 
     // The outbox in the database (sampler).
     pendingEvents: new Gauge({
@@ -95,7 +124,7 @@ export function createServiceMetrics({
       help: 'Share of the recently published events that needed at least one retry (0 to 1).',
       registers,
     }),
-    recentPublishLatency: new Gauge({
+    recentPublishLatency: new QuantilesReadFromDatabase({
       name: 'petstore_outbox_recent_commit_to_publish_seconds',
       help: 'Commit-to-publish latency quantiles over the most recent publications (all relays).',
       labelNames: ['quantile'] as const,

@@ -7,28 +7,36 @@ import {
 } from './claimed-event.ts';
 
 /**
- * Locks the `candidates` (each an aggregate's oldest unpublished event) that are still pending and
- * unleased; SKIP LOCKED leaves those another relay is claiming right now to it. Shared by both passes.
+ * Locks up to $1 of the `candidates` (each an aggregate's oldest unpublished event) that are still
+ * pending and unleased, in the pass's order; SKIP LOCKED passes over those another transaction
+ * holds (claimed and in flight, or being claimed right now). Candidates outnumber the batch so that
+ * heads already in flight do not take the places of claimable ones. Shared by both passes.
  */
-const LOCK_HEADS = `heads AS (
+const lockHeads = (order: string) => `heads AS (
        SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.created_at
-       FROM outbox_events e
-       WHERE e.id IN (SELECT id FROM candidates)
-         AND e.status = 'pending'
+       FROM candidates c
+       JOIN outbox_events e ON e.id = c.id
+       WHERE e.status = 'pending'
          AND (e.locked_until IS NULL OR e.locked_until < now())
+       ORDER BY ${order}
+       LIMIT $1
        FOR UPDATE OF e SKIP LOCKED
      )`;
 
 /**
  * The part both claim statements share, once `heads` (locked with SKIP LOCKED) is known:
  * behind each head the aggregate's next pending events, as a prefix of its sequence, then the
- * batch taken round-robin (every head first, then every second event, ...) and leased.
+ * batch taken round-robin (every head first, then every second event, ...) and row-locked.
  *
  * Each aggregate contributes at most batchSize / heads events, so a claim reads about one batch
  * of rows, not heads × batchSize; with as many heads as the batch holds no follower is looked up
- * at all (LIMIT 0). $1 relay id, $2 batch size, $3 lease in ms.
+ * at all (LIMIT 0). $1 batch size.
+ *
+ * The claim writes nothing: the row locks, held by the claiming transaction until it has marked
+ * the batch published and committed, are the lease. Another relay's claim skips locked rows, and
+ * sees an aggregate's next event as a head only once the mark of the event before it has committed.
  */
-const FOLLOWERS_AND_LEASE = `
+const FOLLOWERS_AND_LOCK = `
      runs AS (
        SELECT heads.id, 1::bigint AS position, heads.created_at AS head_created_at FROM heads
        UNION ALL
@@ -43,29 +51,44 @@ const FOLLOWERS_AND_LEASE = `
            AND f.status = 'pending'
            AND f.aggregate_sequence > heads.aggregate_sequence
          ORDER BY f.aggregate_sequence
-         LIMIT (SELECT ceil($2::double precision / greatest(count(*), 1))::int - 1 FROM heads)
+         LIMIT (SELECT ceil($1::double precision / greatest(count(*), 1))::int - 1 FROM heads)
        ) follower
      ),
-     chosen AS (
-       SELECT id FROM runs ORDER BY position, head_created_at LIMIT $2
+     chosen AS MATERIALIZED (
+       SELECT id FROM runs ORDER BY position, head_created_at LIMIT $1
      ),
      claimed AS (
-       UPDATE outbox_events o
-       SET locked_by = $1, locked_until = now() + make_interval(secs => $3::double precision / 1000)
-       FROM chosen
-       WHERE o.id = chosen.id AND o.status = 'pending'
-       RETURNING o.id, o.aggregate_type, o.aggregate_id, o.aggregate_sequence, o.event_type, o.event_data,
-                 o.correlation_id, o.topic, o.created_at, o.retry_count
+       SELECT o.id, o.aggregate_type, o.aggregate_id, o.aggregate_sequence, o.event_type, o.event_data,
+              o.correlation_id, o.topic, o.created_at, o.retry_count
+       FROM chosen c
+       JOIN outbox_events o ON o.id = c.id
+       WHERE o.status = 'pending'
+       FOR UPDATE OF o SKIP LOCKED
      )`;
 
 /** Nothing is claimed while the database-wide pause switch is on. */
 const NOT_PAUSED = 'NOT EXISTS (SELECT 1 FROM outbox_relay_control c WHERE c.paused)';
 
-/** How many rows the first pass looks at, per event of the batch. */
-const WINDOW_FACTOR = 4;
+/**
+ * How many rows the first pass looks at, per event of the batch. The oldest pending rows include
+ * those of the batches in flight (this relay's and others'), which no claim can take: they are
+ * row-locked, not marked in any column the window could filter on.
+ */
+const WINDOW_FACTOR = 8;
 
 /**
- * First pass, oldest first: the WINDOW_FACTOR × $2 oldest claimable-looking rows (pending, due,
+ * How many heads the first pass checks, per event of the batch: more than the batch, because
+ * heads already in flight (row-locked by other claim transactions) look claimable until the lock
+ * step skips them; not many more, because each check is an index probe, and checking the whole
+ * window made a claim of 100 cost 23 ms instead of a few (EXPLAIN ANALYZE, 30k backlog).
+ */
+const CANDIDATE_FACTOR = 3;
+
+/** How many claimable-looking heads the second pass looks at, per event of the batch. */
+const WALK_FACTOR = 4;
+
+/**
+ * First pass, oldest first: the WINDOW_FACTOR × $1 oldest claimable-looking rows (pending, due,
  * not leased, via the partial index on pending rows), of which the heads (no unpublished event
  * before them in their aggregate) are taken. `window_rows` tells the caller whether the window
  * was full, i.e. whether heads may hide behind it.
@@ -88,9 +111,9 @@ export const CLAIM_OLDEST_SQL = `WITH oldest AS (
          AND (e.locked_until IS NULL OR e.locked_until < now())
          AND ${NOT_PAUSED}
        ORDER BY e.created_at
-       LIMIT $2::int * ${WINDOW_FACTOR}
+       LIMIT $1::int * ${WINDOW_FACTOR}
      ),
-     candidates AS (
+     candidates AS MATERIALIZED (
        SELECT o.id, o.created_at FROM oldest o
        WHERE NOT EXISTS (
          SELECT 1 FROM outbox_events earlier
@@ -99,17 +122,17 @@ export const CLAIM_OLDEST_SQL = `WITH oldest AS (
            AND earlier.aggregate_sequence = o.aggregate_sequence - 1
            AND earlier.status <> 'published')
        ORDER BY o.created_at
-       LIMIT $2
+       LIMIT $1::int * ${CANDIDATE_FACTOR}
      ),
-     ${LOCK_HEADS},${FOLLOWERS_AND_LEASE}
+     ${lockHeads('c.created_at')},${FOLLOWERS_AND_LOCK}
      SELECT claimed.*, (SELECT count(*) FROM oldest)::int AS window_rows, NULL::text AS last_type, NULL::text AS last_id
      FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
 
 /**
  * Second pass, aggregate by aggregate: walks the aggregates that have unpublished events in key
  * order (one index descent each, on the partial index of unpublished rows), starting after
- * ($4, $5) when given, and takes each aggregate's first unpublished event if it is claimable.
- * The walk stops as soon as $2 heads are found. `last_type`/`last_id` is where the next walk
+ * ($2, $3) when given, and takes each aggregate's first unpublished event if it is claimable.
+ * The walk stops once it has seen WALK_FACTOR × $1 claimable-looking heads (some may be in flight). `last_type`/`last_id` is where the next walk
  * should start, so successive walks go round all aggregates instead of favouring the first ones.
  */
 function claimByAggregateSql(fromKey: boolean): string {
@@ -119,7 +142,7 @@ function claimByAggregateSql(fromKey: boolean): string {
        (SELECT e.id, e.aggregate_type, e.aggregate_id, e.status, e.next_attempt_at, e.locked_until
         FROM outbox_events e
         WHERE e.status <> 'published' AND ${NOT_PAUSED}
-          ${fromKey ? `AND ${after('e', '$4::text', '$5::text')}` : ''}
+          ${fromKey ? `AND ${after('e', '$2::text', '$3::text')}` : ''}
         ORDER BY e.aggregate_type, e.aggregate_id, e.aggregate_sequence
         LIMIT 1)
        UNION ALL
@@ -131,18 +154,22 @@ function claimByAggregateSql(fromKey: boolean): string {
          LIMIT 1
        ) next
      ),
-     candidates AS (
+     candidates AS MATERIALIZED (
        SELECT id, aggregate_type, aggregate_id FROM firsts
        WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-       LIMIT $2
+       LIMIT $1::int * ${WALK_FACTOR}
      ),
-     ${LOCK_HEADS},${FOLLOWERS_AND_LEASE}
+     ${lockHeads('c.aggregate_type, c.aggregate_id')},${FOLLOWERS_AND_LOCK}
      SELECT claimed.*, NULL::int AS window_rows, last.aggregate_type AS last_type, last.aggregate_id AS last_id
      FROM (SELECT 1) AS one
      LEFT JOIN claimed ON true
      LEFT JOIN (
-       SELECT aggregate_type::text, aggregate_id::text FROM candidates
-       ORDER BY aggregate_type DESC, aggregate_id DESC LIMIT 1
+       -- Where this walk ended: after the last head locked when the batch is full, else after the
+       -- last aggregate looked at.
+       SELECT aggregate_type::text, aggregate_id::text FROM heads WHERE (SELECT count(*) FROM heads) >= $1
+       UNION ALL
+       SELECT aggregate_type::text, aggregate_id::text FROM candidates WHERE (SELECT count(*) FROM heads) < $1
+       ORDER BY 1 DESC, 2 DESC LIMIT 1
      ) last ON true`;
 }
 
@@ -155,30 +182,65 @@ type ClaimRow = Partial<ClaimedEventRow> & {
   last_id: string | null;
 };
 
+/** A pg client inside a transaction the caller opened (BEGIN) and will end. */
+export type TransactionClient = Pick<pg.PoolClient, 'query'>;
+
 export type BatchClaimer = {
-  /** Claims up to a batch of events for this relay; see createBatchClaimer. */
-  claim(): Promise<ClaimedEvent[]>;
+  /**
+   * Claims up to a batch of events in the caller's open transaction; see createBatchClaimer. The
+   * claim lasts until that transaction ends.
+   */
+  claim(client: TransactionClient): Promise<ClaimedEvent[]>;
 };
 
 /**
- * Claims up to `batchSize` events for one relay instance, keeping each aggregate's order safe
- * however many relays run:
+ * Keeps, per aggregate, the run of events that follows its head without a gap. A follower can be
+ * missing from a claim (SKIP LOCKED passed over it: another transaction touches that row right
+ * now); its successors are then left for a later claim, or they would overtake it.
+ */
+export function unbrokenRuns(events: readonly ClaimedEvent[]): ClaimedEvent[] {
+  const sorted = [...events].sort(byAggregateThenSequence);
+  const kept: ClaimedEvent[] = [];
+  let previous: ClaimedEvent | undefined;
+  let broken = false;
+  for (const event of sorted) {
+    const sameAggregate =
+      previous !== undefined &&
+      previous.aggregateType === event.aggregateType &&
+      previous.aggregateId === event.aggregateId;
+    if (!sameAggregate) broken = false;
+    else if (broken || event.aggregateSequence !== (previous as ClaimedEvent).aggregateSequence + 1)
+      broken = true;
+    if (!broken) kept.push(event);
+    previous = event;
+  }
+  return kept;
+}
+
+/**
+ * Claims up to `batchSize` events for one relay transaction, keeping each aggregate's order safe
+ * however many relays (and transactions of one relay) run at once:
  *
  * 1. A *head* is the oldest unpublished event of its aggregate (nothing pending or failed before it).
- *    Only heads that are due and not leased are candidates, and they are row-locked with
- *    SKIP LOCKED, so two relays never claim the same aggregate at once.
+ *    Only heads that are due are candidates, and they are row-locked with SKIP LOCKED, so two
+ *    transactions never claim the same aggregate at once.
  * 2. Behind each claimed head, the aggregate's next pending events are claimed too, as a prefix
  *    of its sequence (round-robin over the heads). When a few aggregates hold most of the backlog
  *    the batch may come out smaller than batchSize; the relay then simply claims again.
- * 3. All of them get a lease (`locked_by`, `locked_until`). Another relay skips the aggregate
- *    while its head is leased; a crashed relay's lease simply runs out.
+ * 3. All of them stay row-locked until the claiming transaction ends, which is after it marked
+ *    them published: the lock is the lease. While they are locked, the aggregate's next event is
+ *    no head (its predecessor is not published), so nobody claims the aggregate; a crashed relay's
+ *    locks go with its connection, and a frozen one's with its session
+ *    (idle_in_transaction_session_timeout, src/outbox/relay/relay-pool.ts).
+ *
+ * Rows leased through `locked_by`/`locked_until` (by relays of earlier versions) are skipped
+ * until their lease runs out.
  *
  * Heads are looked for oldest first, among a window of the WINDOW_FACTOR × batchSize oldest
  * claimable-looking rows: cheap, and first come first served. Only when that window is full and
  * yields too few heads (it is clogged with the successors of aggregates other relays are working
  * on, or events parked behind a dead letter) does a second pass walk the aggregates one by one.
- * Either way a claim costs about a batch's worth of index lookups, never the size of the backlog
- * (before the window, a backlog of 100,000 events on 100 aggregates cost 1 s per claim).
+ * Either way a claim costs about a batch's worth of index lookups, never the size of the backlog.
  *
  * No cursor over ids is used, so an event whose transaction commits late is found on the
  * next claim like any other. A failed (dead-lettered) head blocks its aggregate: its later
@@ -187,17 +249,7 @@ export type BatchClaimer = {
  * While `outbox_relay_control.paused` is set, nothing is claimed, by any relay: the pause is
  * part of the claim itself, so no batch starts after pauseRelay has committed.
  */
-export function createBatchClaimer({
-  pool,
-  relayId,
-  batchSize,
-  leaseMs,
-}: {
-  pool: pg.Pool;
-  relayId: string;
-  batchSize: number;
-  leaseMs: number;
-}): BatchClaimer {
+export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchClaimer {
   const windowSize = batchSize * WINDOW_FACTOR;
   let walkFrom: { type: string; id: string } | null = null;
 
@@ -205,42 +257,36 @@ export function createBatchClaimer({
     return rows.filter((row) => row.id != null).map((row) => fromRow(row as ClaimedEventRow));
   }
 
-  async function walk(start: { type: string; id: string } | null, wanted: number) {
+  async function walk(client: TransactionClient, start: { type: string; id: string } | null, wanted: number) {
     const { rows } = start
-      ? await pool.query<ClaimRow>(CLAIM_BY_AGGREGATE_AFTER_SQL, [
-          relayId,
-          wanted,
-          leaseMs,
-          start.type,
-          start.id,
-        ])
-      : await pool.query<ClaimRow>(CLAIM_BY_AGGREGATE_SQL, [relayId, wanted, leaseMs]);
+      ? await client.query<ClaimRow>(CLAIM_BY_AGGREGATE_AFTER_SQL, [wanted, start.type, start.id])
+      : await client.query<ClaimRow>(CLAIM_BY_AGGREGATE_SQL, [wanted]);
     const last = rows[0];
     const end =
       last?.last_type != null && last.last_id != null ? { type: last.last_type, id: last.last_id } : null;
     return { claimed: events(rows), end };
   }
 
-  async function byAggregate(wanted: number): Promise<ClaimedEvent[]> {
+  async function byAggregate(client: TransactionClient, wanted: number): Promise<ClaimedEvent[]> {
     const start = walkFrom;
-    const first = await walk(start, wanted);
+    const first = await walk(client, start, wanted);
     walkFrom = first.end ?? null;
     if (first.claimed.length >= wanted || !start) return first.claimed;
     // Started in the middle and reached the end of the key space: go round once from the start.
-    const second = await walk(null, wanted - first.claimed.length);
+    const second = await walk(client, null, wanted - first.claimed.length);
     walkFrom = second.end;
     return first.claimed.concat(second.claimed);
   }
 
   return {
-    async claim() {
-      const { rows } = await pool.query<ClaimRow>(CLAIM_OLDEST_SQL, [relayId, batchSize, leaseMs]);
+    async claim(client) {
+      const { rows } = await client.query<ClaimRow>(CLAIM_OLDEST_SQL, [batchSize]);
       let claimed = events(rows);
       const windowFull = (rows[0]?.window_rows ?? 0) >= windowSize;
       if (claimed.length < batchSize && windowFull) {
-        claimed = claimed.concat(await byAggregate(batchSize - claimed.length));
+        claimed = claimed.concat(await byAggregate(client, batchSize - claimed.length));
       }
-      return claimed.sort(byAggregateThenSequence);
+      return unbrokenRuns(claimed);
     },
   };
 }

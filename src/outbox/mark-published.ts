@@ -1,8 +1,5 @@
-import type pg from 'pg';
+import type { TransactionClient } from './claim-batch.ts';
 import type { Publication } from './publish-events.ts';
-
-/** Any constant works; it only has to be the same for every relay. Tests take it to hold a mark back. */
-export const PUBLICATION_ORDER_LOCK = 7_024_112_601;
 
 export const PUBLISHED_CHANNEL = 'outbox_published';
 
@@ -11,81 +8,58 @@ export type PublishedRange = { firstSeq: string; lastSeq: string; count: number 
 export type MarkedPublications = { range: PublishedRange; marked: Publication[] };
 
 /**
- * Marks acknowledged events published and gives them their place in the global publication
- * order (`published_seq`), the cursor `eventPublished` resumes from.
+ * Marks acknowledged events published, in the transaction that claimed them (one UPDATE per
+ * event after its INSERT), and gives them their place in the global publication order.
  *
- * The numbers are taken under a transaction-scoped advisory lock, so relays commit their
- * marks in the order of their numbers: a reader that has seen number N has seen every number
- * below N. The `outbox_published` notification, sent at commit, wakes the live feed.
+ * That place is (`published_xid`, `published_seq`): the marking transaction's id, then a number
+ * from the sequence, taken in batch order (each aggregate's events in sequence order). No lock is
+ * taken: relays mark at the same time and may commit out of number order. Readers of the order
+ * (src/outbox/read-published.ts) take only marks of transactions older than every running one,
+ * and any transaction that commits later has a larger id, so it sorts after what they have read.
+ * Per aggregate the order holds too: an aggregate's next event is claimed, and its transaction
+ * gets its id, only after the mark of the one before it committed.
  *
- * Idempotent: rows already published are left as they are (same number, same offset). That
- * happens when a relay lost its lease during a slow publish and another relay published the
- * same events too (at-least-once), or when a mark is retried after a lost COMMIT reply.
- * Returns what this call marked, or null when none of the rows was still unpublished.
+ * The `outbox_published` notification, delivered at commit, wakes the live feed.
+ * Returns null when none of the rows was still pending (nothing to mark).
  */
 export async function markPublished(
-  pool: pg.Pool,
+  client: TransactionClient,
   publications: readonly Publication[],
 ): Promise<MarkedPublications | null> {
   if (publications.length === 0) return null;
-  const client = await pool.connect();
-  let failure: Error | undefined;
-  try {
-    // One round trip for both: no parameters, so the simple query protocol takes two statements.
-    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${PUBLICATION_ORDER_LOCK})`);
-    const { rows } = await client.query<{ ids: string[] | null; seqs: string[] | null }>(
-      `WITH open AS (
-         SELECT id FROM outbox_events WHERE id = ANY($1::uuid[]) AND status <> 'published' FOR UPDATE
-       ),
-       numbers AS (
-         SELECT nextval('outbox_events_published_seq') AS seq
-         FROM generate_series(1, (SELECT count(*) FROM open))
-       )
-       SELECT (SELECT array_agg(id::text) FROM open) AS ids,
-              (SELECT array_agg(seq::text) FROM numbers) AS seqs`,
-      [publications.map((p) => p.event.id)],
-    );
-    const open = new Set(rows[0]?.ids ?? []);
-    const toMark = publications.filter((p) => open.has(p.event.id));
-    if (toMark.length === 0) {
-      await client.query('COMMIT');
-      return null;
-    }
-    // Numbers in publication order (each aggregate's events are in sequence order in the batch).
-    const seqs = (rows[0]?.seqs ?? []).map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const range = {
-      firstSeq: String(seqs[0]),
-      lastSeq: String(seqs[seqs.length - 1]),
-      count: toMark.length,
-    };
-    await client.query(
-      `WITH marked AS (
-         UPDATE outbox_events o
-         SET status = 'published', is_processed = true, processed_at = clock_timestamp(),
-             published_seq = v.seq, kafka_partition = v.partition, kafka_offset = v.kafka_offset,
-             locked_by = NULL, locked_until = NULL
-         FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::bigint[]) AS v(id, seq, partition, kafka_offset)
-         WHERE o.id = v.id
-         RETURNING 1
-       )
-       SELECT pg_notify($5, $6) FROM (SELECT count(*) FROM marked) AS done`,
-      [
-        toMark.map((p) => p.event.id),
-        seqs.map(String),
-        toMark.map((p) => p.partition),
-        toMark.map((p) => p.offset),
-        PUBLISHED_CHANNEL,
-        JSON.stringify(range),
-      ],
-    );
-    await client.query('COMMIT');
-    return { range, marked: toMark };
-  } catch (error) {
-    failure = error as Error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    // A client that failed mid-transaction may have lost its connection: do not hand it out again.
-    client.release(failure);
+  const { rows } = await client.query<{ id: string; seq: string }>(
+    // unnest WITH ORDINALITY yields the rows in array order, so the numbers follow the batch's order.
+    // The notification rides along (an uncorrelated subquery runs once); nobody reads its payload.
+    `WITH marked AS (
+     UPDATE outbox_events o
+     SET status = 'published', is_processed = true, processed_at = clock_timestamp(),
+         published_seq = v.seq, published_xid = pg_current_xact_id()::text::bigint,
+         kafka_partition = v.partition, kafka_offset = v.kafka_offset,
+         locked_by = NULL, locked_until = NULL
+     FROM (
+       SELECT u.id, u.partition, u.kafka_offset, nextval('outbox_events_published_seq') AS seq
+       FROM unnest($1::uuid[], $2::int[], $3::bigint[]) WITH ORDINALITY AS u(id, partition, kafka_offset, position)
+       ORDER BY u.position
+     ) v
+     WHERE o.id = v.id AND o.status = 'pending'
+     RETURNING o.id::text AS id, v.seq::text AS seq
+     )
+     SELECT marked.id, marked.seq FROM marked, (SELECT pg_notify($4, '')) AS notified`,
+    [
+      publications.map((p) => p.event.id),
+      publications.map((p) => p.partition),
+      publications.map((p) => p.offset),
+      PUBLISHED_CHANNEL,
+    ],
+  );
+  if (rows.length === 0) return null;
+  const seqOf = new Map(rows.map((row) => [row.id, BigInt(row.seq)]));
+  const marked = publications.filter((p) => seqOf.has(p.event.id));
+  let first = seqOf.get(rows[0]?.id as string) as bigint;
+  let last = first;
+  for (const seq of seqOf.values()) {
+    if (seq < first) first = seq;
+    if (seq > last) last = seq;
   }
+  return { range: { firstSeq: String(first), lastSeq: String(last), count: marked.length }, marked };
 }

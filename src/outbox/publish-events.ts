@@ -2,7 +2,7 @@ import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer
 import type { Config } from '../config/env.ts';
 import { ensureTopics } from '../infra/kafka.ts';
 import type { ClaimedEvent } from './claimed-event.ts';
-import { toKafkaMessage } from './kafka-message.ts';
+import { createMessageEncoder, type MessageFormat } from './kafka-message.ts';
 import { allTopics } from './topics.ts';
 
 export type Publication = { event: ClaimedEvent; partition: number; offset: string };
@@ -46,18 +46,21 @@ export type CompressionName = keyof typeof compressionCodecs;
 export function createEventPublisher({
   kafka,
   source,
+  format = 'structured',
   compression,
   topics,
   topicPartitions,
 }: {
   kafka: Kafka;
   source: string;
+  format?: MessageFormat;
   compression: CompressionTypes;
   /** Created when missing on every (re)connect, so a broker that was down at start-up gets them too. */
   topics: readonly string[];
   topicPartitions: number;
 }): EventPublisher {
   const partitionOf = new WeakMap<Message, number>();
+  const encode = createMessageEncoder(format, source);
   let producer: Producer | null = null;
   let connected = false;
 
@@ -109,7 +112,7 @@ export function createEventPublisher({
       const messagesByTopic = new Map<string, { event: ClaimedEvent; message: Message }[]>();
       for (const event of events) {
         const list = messagesByTopic.get(event.topic) ?? [];
-        list.push({ event, message: toKafkaMessage(event, source) });
+        list.push({ event, message: encode(event) });
         messagesByTopic.set(event.topic, list);
       }
       const current = await connectedProducer();
@@ -149,7 +152,7 @@ export function createEventPublisher({
   };
 }
 
-/** The publisher as the service configures it: its CloudEvents source, compression, topics and partitions. */
+/** The publisher as the service configures it: its CloudEvents source, message format, compression, topics and partitions. */
 export function createConfiguredPublisher({
   kafka,
   config,
@@ -162,6 +165,7 @@ export function createConfiguredPublisher({
   return createEventPublisher({
     kafka,
     source,
+    format: config.kafka.messageFormat,
     compression: compressionCodecs[config.kafka.compression],
     topics: allTopics(config.kafka.topicPrefix),
     topicPartitions: config.kafka.topicPartitions,

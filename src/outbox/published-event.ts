@@ -1,6 +1,6 @@
 /** An event as it landed on Kafka, read back from the outbox row the relay marked. */
 export type PublishedEvent = {
-  /** `published_seq`: the event's place in the global order of publication; the resume cursor. */
+  /** The event's place in the global order of publication, (published_xid, published_seq) as digits; the resume cursor. */
   cursor: string;
   eventId: string;
   aggregateType: string;

@@ -28,8 +28,10 @@ const isAfter = (cursor: string, than: string) => BigInt(cursor) > BigInt(than);
  * notifications say when to look, and a poll covers lost notifications. One reader per
  * process serves every subscriber.
  *
- * Why no event is missed: relays number their marks (`published_seq`) under a lock held until
- * commit, so reading "everything after the last number seen" never skips a late commit. Each
+ * Why no event is missed: events are ordered by (marking transaction's id, number), and readers
+ * take only marks of transactions older than every running one (src/outbox/read-published.ts);
+ * a mark still to commit therefore sorts after everything read, and reading "everything after the
+ * last cursor seen" never skips a late commit, though relays mark without a common lock. Each
  * subscriber keeps its own cursor: it queues the shared reader's pages from the moment it
  * subscribes, reads the table itself when it starts behind (`after`) or falls too far behind (a
  * slow client), then drains its queue, dropping whatever its cursor has already passed.

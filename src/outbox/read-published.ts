@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { PublishedEvent, PublishedEventFilter } from './published-event.ts';
 
 type PublishedRow = {
-  cursor: string;
+  xid: string;
+  seq: string;
   id: string;
   aggregate_type: string;
   aggregate_id: string;
@@ -25,27 +26,67 @@ function parseData(text: string): unknown {
   }
 }
 
-/** Published events after `afterSeq`, in publication order (served by the unique index on published_seq). */
+/**
+ * The feed's cursor: one string of digits for the pair (published_xid, published_seq) that orders
+ * published events, xid × 10^19 + seq. published_seq is a bigint (below 10^19), so comparing
+ * cursors as numbers compares the pairs; rows published before published_xid existed have xid 0,
+ * so their cursor is their bare published_seq, as it was.
+ */
+const SEQ_SPAN = 10_000_000_000_000_000_000n;
+
+export type PublicationPosition = { xid: string; seq: string };
+
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** Whether `text` is a cursor this feed can have handed out (digits, both halves within bigint). */
+export function isCursor(text: string): boolean {
+  if (!/^\d{1,39}$/.test(text)) return false;
+  const value = BigInt(text);
+  return value / SEQ_SPAN <= MAX_BIGINT && value % SEQ_SPAN <= MAX_BIGINT;
+}
+
+export function toCursor(position: PublicationPosition): string {
+  return String(BigInt(position.xid) * SEQ_SPAN + BigInt(position.seq));
+}
+
+export function fromCursor(cursor: string): PublicationPosition {
+  const value = BigInt(cursor);
+  return { xid: String(value / SEQ_SPAN), seq: String(value % SEQ_SPAN) };
+}
+
+/**
+ * Only marks of transactions older than every transaction still running: those are all committed
+ * (or rolled back) and visible, and any mark still to commit belongs to a running transaction, whose
+ * id is at least this, so it sorts after everything read now. Relays number their marks without a
+ * lock and may commit them out of number order; this is what keeps a reader from passing a number
+ * that another relay has yet to commit. The price: a long write transaction anywhere in the
+ * PostgreSQL cluster holds the feed back (never loses anything) until it ends.
+ */
+export const SETTLED_MARKS_SQL = 'published_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint';
+
+/** Published events after `after` (a cursor), in publication order, served by the (published_xid, published_seq) index. */
 export async function readPublishedAfter(
   pool: pg.Pool,
-  afterSeq: string,
+  after: string,
   limit: number,
   filter: PublishedEventFilter = {},
 ): Promise<PublishedEvent[]> {
+  const from = fromCursor(after);
   const { rows } = await pool.query<PublishedRow>(
-    // The output column is named `cursor`: were it `published_seq` (text), ORDER BY would sort the text,
-    // and "100" would come before "99". A filter runs here, so a subscriber catching up with a narrow
-    // filter is sent its own events only, not every row to sift through (a null criterion matches all).
-    `SELECT published_seq::text AS cursor, id, aggregate_type, aggregate_id, aggregate_sequence, event_type,
-            event_data, correlation_id, topic, kafka_partition, kafka_offset::text, created_at, processed_at
+    `SELECT published_xid::text AS xid, published_seq::text AS seq, id, aggregate_type, aggregate_id,
+            aggregate_sequence, event_type, event_data, correlation_id, topic, kafka_partition,
+            kafka_offset::text, created_at, processed_at
      FROM outbox_events
-     WHERE published_seq > $1::bigint
-       AND ($3::text IS NULL OR aggregate_type = $3) AND ($4::text IS NULL OR aggregate_id = $4)
-       AND ($5::text IS NULL OR event_type = $5) AND ($6::text IS NULL OR topic = $6)
-     ORDER BY outbox_events.published_seq
-     LIMIT $2`,
+     WHERE (published_xid, published_seq) > ($1::bigint, $2::bigint) AND ${SETTLED_MARKS_SQL}
+       AND ($4::text IS NULL OR aggregate_type = $4) AND ($5::text IS NULL OR aggregate_id = $5)
+       AND ($6::text IS NULL OR event_type = $6) AND ($7::text IS NULL OR topic = $7)
+     ORDER BY published_xid, published_seq
+     LIMIT $3`,
+    // A filter runs here, so a subscriber catching up with a narrow filter is sent its own events
+    // only, not every row to sift through (a null criterion matches all).
     [
-      afterSeq,
+      from.xid,
+      from.seq,
       limit,
       filter.aggregateType || null,
       filter.aggregateId || null,
@@ -54,7 +95,7 @@ export async function readPublishedAfter(
     ],
   );
   return rows.map((row) => ({
-    cursor: row.cursor,
+    cursor: toCursor(row),
     eventId: row.id,
     aggregateType: row.aggregate_type,
     aggregateId: row.aggregate_id,
@@ -70,9 +111,13 @@ export async function readPublishedAfter(
   }));
 }
 
+/** The cursor of the last settled publication ("from now on" starts after it). */
 export async function latestPublishedSeq(pool: pg.Pool): Promise<string> {
-  const { rows } = await pool.query<{ seq: string | null }>(
-    'SELECT max(published_seq)::text AS seq FROM outbox_events',
+  const { rows } = await pool.query<{ xid: string; seq: string }>(
+    `SELECT published_xid::text AS xid, published_seq::text AS seq FROM outbox_events
+     WHERE published_xid IS NOT NULL AND ${SETTLED_MARKS_SQL}
+     ORDER BY published_xid DESC, published_seq DESC LIMIT 1`,
   );
-  return rows[0]?.seq ?? '0';
+  const [row] = rows;
+  return row ? toCursor(row) : '0';
 }

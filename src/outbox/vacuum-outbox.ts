@@ -12,8 +12,7 @@ export type VacuumOutcome =
  * Runs `VACUUM (ANALYZE) outbox_events` when PostgreSQL counts at least `deadRowThreshold` dead
  * rows in it, unless another instance is vacuuming it right now (session try-lock).
  *
- * Why the relay does this itself: every event leaves dead row versions behind (the lease, then the
- * mark), and their entries stay in the partial indexes the claim reads until VACUUM removes them.
+ * Why the relay does this itself: every event leaves a dead row version behind (its mark), and its entries stay in the partial indexes the claim reads until VACUUM removes them.
  * The claim's oldest-first scan steps over all of them on every call, so its cost grows with the
  * number of events published since the last vacuum. Autovacuum's defaults (a table is vacuumed
  * once 20% of it is dead, checked once a minute) react far too late for a queue table, and some
@@ -41,8 +40,12 @@ export async function vacuumOutboxIfDue(
     if (!lock.rows[0]?.locked) return { vacuumed: false, deadRows, reason: 'another-instance' };
     const started = performance.now();
     try {
+      // A relay's sessions have a statement_timeout (src/outbox/relay/relay-pool.ts); VACUUM of a
+      // large table may rightly take longer, and blocks nobody while it runs.
+      await client.query('SET statement_timeout = 0');
       await client.query('VACUUM (ANALYZE) outbox_events');
     } finally {
+      await client.query('RESET statement_timeout');
       await client.query('SELECT pg_advisory_unlock($1)', [VACUUM_LOCK]);
     }
     return { vacuumed: true, deadRows, durationMs: performance.now() - started };
@@ -64,8 +67,8 @@ export type OutboxVacuumer = {
 
 /**
  * Decides when to look: reading the statistics is cheap but not free, so the relay checks once it
- * has itself changed a quarter of the threshold's worth of rows (each published event leaves two
- * dead row versions: the lease and the mark), never twice at once, and never on the claim path.
+ * has itself changed a quarter of the threshold's worth of rows (each published event leaves one
+ * dead row version: the one its mark replaced), never twice at once, and never on the claim path.
  * A threshold of 0 turns it off (autovacuum alone then looks after the table).
  */
 export function createOutboxVacuumer({
@@ -84,7 +87,7 @@ export function createOutboxVacuumer({
   return {
     noteChanged(rows) {
       if (deadRowThreshold <= 0) return;
-      changedSinceCheck += rows * 2;
+      changedSinceCheck += rows;
       if (changedSinceCheck < checkEvery || running) return;
       changedSinceCheck = 0;
       running = vacuumOutboxIfDue(pool, { deadRowThreshold })

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BenchReport, SectionName } from '../../bench/report/bench-report.ts';
 import { SECTION_TITLES } from '../../bench/report/bench-report.ts';
-import { ADMIN_DATABASE_URL } from '../support/test-database.ts';
+import { adminDatabaseUrl } from '../support/test-database.ts';
 
 /**
  * The benchmark harness at tiny sizes (`npm run bench -- --smoke`), run as the user runs it, so it
@@ -31,7 +31,7 @@ beforeAll(async () => {
       cwd: repoRoot,
       env: {
         ...process.env,
-        TEST_DATABASE_URL: ADMIN_DATABASE_URL,
+        TEST_DATABASE_URL: adminDatabaseUrl(),
         BENCH_DRAIN_EVENTS: String(SMOKE_DRAIN_EVENTS),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,7 +49,7 @@ beforeAll(async () => {
   if (!existsSync(reportFile)) throw new Error(`the bench wrote no report (exit ${exitCode}):\n${output}`);
   report = JSON.parse(readFileSync(reportFile, 'utf8')) as BenchReport;
   markdown = readFileSync(join(outDir, 'report.md'), 'utf8');
-}, 240_000);
+}, 600_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
@@ -89,6 +89,7 @@ describe('npm run bench -- --smoke', () => {
       'fanout-missed',
       'fanout-p99',
       'server-rss',
+      'server-event-loop-delay-p99',
     ]);
     // Peak RSS is read from /proc: only Linux has it.
     const measurable = report.summary.filter(
@@ -99,12 +100,21 @@ describe('npm run bench -- --smoke', () => {
   });
 
   test('the relay drained the whole backlog onto Kafka, and the reference figures were measured', () => {
-    const { relay, producerLimit } = section('relayDrain');
+    const { relay, producerLimit, ceilings } = section('relayDrain');
     expect(relay).toMatchObject({ events: SMOKE_DRAIN_EVENTS, published: SMOKE_DRAIN_EVENTS, failed: 0 });
     expect(relay.kafkaMessages).toBeGreaterThanOrEqual(SMOKE_DRAIN_EVENTS);
     expect(relay.series.length).toBeGreaterThan(0);
     expect(producerLimit.status).toBe('ok');
     if (producerLimit.status === 'ok') expect(producerLimit.runs[0]?.records).toBe(SMOKE_DRAIN_EVENTS);
+    // Both ceilings ran on the same events: PostgreSQL alone, and kafkajs alone in every message format.
+    expect(ceilings.postgres.events).toBe(SMOKE_DRAIN_EVENTS);
+    expect(ceilings.kafkajs.map((run) => [run.format, run.events])).toEqual([
+      ['structured', SMOKE_DRAIN_EVENTS],
+      ['binary', SMOKE_DRAIN_EVENTS],
+      ['compact', SMOKE_DRAIN_EVENTS],
+    ]);
+    expect(relay.cpu.processCores).toHaveProperty('postgres');
+    expect(relay.cpu.processCores).toHaveProperty('kafka');
     const { variants } = section('naiveBaseline');
     expect(variants.map((variant) => variant.variant)).toEqual(['as-described', 'eager']);
     for (const variant of variants) expect(variant.published).toBeGreaterThan(0);
@@ -112,7 +122,7 @@ describe('npm run bench -- --smoke', () => {
 
   test('every event written through the API reached Kafka and the subscribers', () => {
     const latency = section('endToEndLatency');
-    expect(latency.writeErrors).toBe(0);
+    expect(latency.writeErrors, String(latency.firstWriteError)).toBe(0);
     expect(latency).toMatchObject({ missingOnKafka: 0, missingAtSubscriber: 0 });
     expect(latency.commitToAck.count).toBe(latency.written);
     const mutations = section('mutationThroughput');
@@ -129,6 +139,12 @@ describe('npm run bench -- --smoke', () => {
     expect(entries.filter((entry) => entry.process === 'server').length).toBeGreaterThanOrEqual(5);
     if (process.platform === 'linux')
       for (const entry of entries) expect(entry.peakRssBytes).toBeGreaterThan(0);
+    for (const entry of entries.filter((candidate) => candidate.process === 'server')) {
+      const delay = entry.eventLoopDelay;
+      expect(delay, entry.scenario).toBeTruthy();
+      expect(delay?.p99Seconds, entry.scenario).toBeGreaterThanOrEqual(0);
+      expect(delay?.maxSeconds, entry.scenario).toBeGreaterThanOrEqual(delay?.p99Seconds ?? Number.NaN);
+    }
     const scale = section('scaleKnobs');
     expect(scale.errors).toEqual([]);
     expect(scale.instances.map((run) => run.instances)).toEqual(report.options.relayInstances);

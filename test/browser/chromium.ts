@@ -1,22 +1,11 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { ensureChromium } from '../../scripts/lib/chromium.ts';
 
-/** Debian's Chromium (apt-get install chromium); never a browser downloaded by a test tool. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/**
- * In CI the browser tests always run (a missing Chromium fails them); elsewhere they are skipped,
- * with a note, on a machine without it.
- */
-export const chromiumMissing = !existsSync(CHROMIUM_PATH) && !process.env.CI;
-if (chromiumMissing) {
-  process.stderr.write(
-    `[test] browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)\n`,
-  );
-}
+/** Installing Chromium on first use takes a minute or two; the hook that launches it may take this long. */
+export const CHROMIUM_SETUP_TIMEOUT_MS = 600_000;
 
 const ARGS = [
   '--headless',
@@ -31,9 +20,11 @@ const ARGS = [
 
 /** A headless Chromium with a profile of its own, thrown away by `close()`. */
 export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  // Never skipped: a machine without Chromium gets it installed, or the test fails saying what to install.
+  const executablePath = await ensureChromium((line) => process.stderr.write(`[test] ${line}\n`));
   const profile = await mkdtemp(join(tmpdir(), 'petstore-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     args: ARGS,
     viewport: { width: 1280, height: 900 },

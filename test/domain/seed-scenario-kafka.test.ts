@@ -92,16 +92,18 @@ describe("the design document's scenarios, through Kafka", () => {
 
       const orderMessages = messagesOf(collector.messages, orderId);
       expect(orderMessages.map((message) => message.topic)).toEqual([topics.order, topics.order]);
-      expect(orderMessages.map((message) => message.headers.event_type)).toEqual([
+      expect(orderMessages.map((message) => message.event.type)).toEqual([
         'order.created',
         'order.confirmed',
       ]);
-      expect(orderMessages.map((message) => message.headers.aggregate_sequence)).toEqual(['1', '2']);
-      expect(orderMessages.map((message) => message.headers.correlation_id)).toEqual([
+      expect(orderMessages.map((message) => String(message.event.aggregateSequence))).toEqual(['1', '2']);
+      expect(orderMessages.map((message) => message.event.correlationId)).toEqual([
         'seed-order',
         'seed-order',
       ]);
-      const [created, confirmed] = orderMessages.map((message) => JSON.parse(message.value ?? 'null'));
+      const [created, confirmed] = orderMessages.map(
+        (message) => message.event.data as Record<string, unknown>,
+      );
       expect(created).toMatchObject({
         schemaVersion: 1,
         order: { id: orderId, customerId: 'customer_123', status: 'pending', totalPrice: '1200.00' },
@@ -111,29 +113,26 @@ describe("the design document's scenarios, through Kafka", () => {
 
       const petMessages = messagesOf(collector.messages, petId);
       expect(
-        petMessages.map((message) => [message.headers.event_type, message.headers.aggregate_sequence]),
+        petMessages.map((message) => [message.event.type, String(message.event.aggregateSequence)]),
       ).toEqual([
         ['pet.created', '1'],
         ['pet.status_changed', '2'],
       ]);
-      expect(petMessages.map((message) => message.headers.correlation_id)).toEqual([
-        'seed-pet',
-        'seed-order',
-      ]);
+      expect(petMessages.map((message) => message.event.correlationId)).toEqual(['seed-pet', 'seed-order']);
 
       const [userMessage] = messagesOf(collector.messages, 'user_789');
       expect(userMessage).toMatchObject({
         topic: topics.user,
-        headers: { event_type: 'user.registered', aggregate_sequence: '1', correlation_id: 'seed-user' },
+        event: { type: 'user.registered', aggregateSequence: 1, correlationId: 'seed-user' },
       });
 
-      // The message value is the outbox row's payload, byte for byte.
+      // The message carries the outbox row's payload (as the value, or as a structured envelope's data).
       const rows = await testApp.app.services.prisma.outboxEvent.findMany({
         where: { aggregateId: { in: [petId, orderId, 'user_789'] } },
       });
       for (const message of [...orderMessages, ...petMessages, userMessage]) {
-        const row = rows.find((candidate) => candidate.id === message?.headers.event_id);
-        expect(row?.eventData).toBe(message?.value);
+        const row = rows.find((candidate) => candidate.id === message?.event.id);
+        expect(message?.event.data).toEqual(JSON.parse(row?.eventData ?? 'null'));
       }
     } finally {
       await collector.stop();

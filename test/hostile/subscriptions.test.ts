@@ -37,16 +37,16 @@ async function publishAll(): Promise<string[]> {
          numbered AS (SELECT id, nextval('outbox_events_published_seq') AS seq FROM pending)
     UPDATE outbox_events o
     SET status = 'published', is_processed = true, processed_at = clock_timestamp(), published_seq = n.seq,
-        kafka_partition = 0, kafka_offset = n.seq
+        published_xid = pg_current_xact_id()::text::bigint, kafka_partition = 0, kafka_offset = n.seq
     FROM numbered n WHERE o.id = n.id
-    RETURNING published_seq::text AS cursor`;
-  return rows.map((row) => row.cursor).sort((a, b) => Number(a) - Number(b));
+    RETURNING (published_xid::numeric * 10000000000000000000 + published_seq)::text AS cursor`;
+  return rows.map((row) => row.cursor).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
 }
 
 /** Deletes published rows up to `cursor`, as retention does with the oldest ones. */
 async function purgeThrough(cursor: string): Promise<void> {
   await testApp.app.services.prisma.$executeRaw`
-    DELETE FROM outbox_events WHERE published_seq <= ${cursor}::bigint`;
+    DELETE FROM outbox_events WHERE published_seq <= (${cursor}::numeric % 10000000000000000000)::bigint`;
 }
 
 describe('cursors', () => {

@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { handleOnce } from '../../src/inbox/handle-once.ts';
+import { handleMessageOnce, handleOnce } from '../../src/inbox/handle-once.ts';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
+import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
+import { createMessageEncoder, type MessageFormat } from '../../src/outbox/kafka-message.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -102,5 +104,47 @@ describe('handleOnce', () => {
     expect((await countOnce('c-one', eventId)).applied).toBe(true);
     expect((await countOnce('c-two', eventId)).applied).toBe(true);
     expect([await applied('c-one'), await applied('c-two')]).toEqual([1, 1]);
+  });
+});
+
+describe('handleMessageOnce', () => {
+  test('reads the event id from a message in any format; the same event in two formats counts once', async () => {
+    const sent: ClaimedEvent = {
+      id: randomUUID(),
+      aggregateType: 'pet',
+      aggregateId: 'pet-1',
+      aggregateSequence: 1,
+      eventType: 'pet.created',
+      eventData: '{"schemaVersion":1}',
+      correlationId: null,
+      topic: 'petstore.pets',
+      createdAt: new Date(),
+      retryCount: 0,
+    };
+    const apply = (format: MessageFormat) =>
+      db.prisma.$transaction((tx) =>
+        handleMessageOnce(
+          tx,
+          'c-formats',
+          createMessageEncoder(format, '/test')(sent),
+          async (_tx, event) => ({
+            type: event.type,
+            format: event.format,
+          }),
+        ),
+      );
+    expect(await apply('structured')).toEqual({
+      applied: true,
+      result: { type: 'pet.created', format: 'structured' },
+    });
+    expect(await apply('binary')).toEqual({ applied: false });
+    expect(await apply('compact')).toEqual({ applied: false });
+  });
+
+  test('applies nothing for a message that is no outbox event', async () => {
+    const outcome = await db.prisma.$transaction((tx) =>
+      handleMessageOnce(tx, 'c-foreign', { key: 'k', value: 'hello', headers: {} }, async () => 'ran'),
+    );
+    expect(outcome).toEqual({ applied: false, notAnEvent: true });
   });
 });

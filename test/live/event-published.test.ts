@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Prisma } from '../../src/generated/prisma/client.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import type { PublishedEvent } from '../../src/outbox/published-event.ts';
 import { createPublishedFeed } from '../../src/outbox/published-feed.ts';
@@ -46,6 +47,9 @@ afterAll(async () => {
   await ownPool?.end();
   await testApp?.stop();
 });
+
+/** The feed's cursor computed in SQL (src/outbox/read-published.ts): published_xid × 10^19 + published_seq. */
+const CURSOR_SQL = Prisma.sql`(published_xid::numeric * 10000000000000000000 + published_seq)::text`;
 
 const cursorsOf = (received: Received[]) => received.map((entry) => entry.eventPublished.cursor);
 const pool = () => testApp.app.services.prisma;
@@ -133,11 +137,11 @@ describe('eventPublished', () => {
         what: 'the event',
       });
       const [row] = await pool().$queryRaw<
-        { id: string; published_seq: string; kafka_partition: number; kafka_offset: string; topic: string }[]
-      >`SELECT id::text, published_seq::text, kafka_partition, kafka_offset::text, topic
+        { id: string; cursor: string; kafka_partition: number; kafka_offset: string; topic: string }[]
+      >`SELECT id::text, ${CURSOR_SQL} AS cursor, kafka_partition, kafka_offset::text, topic
         FROM outbox_events WHERE aggregate_id = ${aggregateId}`;
       expect(event).toMatchObject({
-        cursor: row?.published_seq,
+        cursor: row?.cursor,
         eventId: row?.id,
         aggregateType: 'pet',
         aggregateId,
@@ -208,8 +212,8 @@ describe('eventPublished', () => {
       await waitFor(async () => (await publishedAfter(since)).length === 7, { what: '7 publications' });
       const rows = await pool().$queryRaw<
         { cursor: string; aggregate_type: string; aggregate_id: string; event_type: string; topic: string }[]
-      >`SELECT published_seq::text AS cursor, aggregate_type, aggregate_id, event_type, topic
-        FROM outbox_events WHERE published_seq > ${since}::bigint ORDER BY published_seq`;
+      >`SELECT ${CURSOR_SQL} AS cursor, aggregate_type, aggregate_id, event_type, topic
+        FROM outbox_events WHERE ${CURSOR_SQL}::numeric > ${since}::numeric ORDER BY published_xid, published_seq`;
       const expectations: [keyof typeof subscriptions, (row: (typeof rows)[number]) => boolean][] = [
         ['orders', (row) => row.aggregate_type === 'order'],
         ['oneOrder', (row) => row.aggregate_id === orderId],
@@ -275,7 +279,7 @@ describe('eventPublished', () => {
 
 describe('the published feed with a subscriber that falls behind', () => {
   test('drops its queue, reads the gap from the table, and still delivers every event once, in order', async () => {
-    const logger = createLogger({ log: { level: 'silent', pretty: false }, serviceName: 'test' });
+    const logger = createLogger({ log: { level: 'silent', format: 'json' }, serviceName: 'test' });
     const feed = createPublishedFeed({
       pool: ownPool,
       databaseUrl: testApp.database.url,

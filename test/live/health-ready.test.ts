@@ -70,15 +70,16 @@ describe('/health and /ready', () => {
       ]);
     });
     try {
-      // The first failing check may still see a connection cut under it ("terminating connection");
-      // the refusal itself names the database.
+      // The first failing answers may report the sessions just terminated (57P01); then the refusal.
       const down = await waitFor(
         async () => {
           const answer = await get(`${testApp.url}/ready`);
-          const refused = String(answer.body.checks.database?.error).includes(testApp.database.name);
-          return answer.status === 503 && refused ? answer : null;
+          return answer.status === 503 &&
+            String(answer.body.checks.database?.error).includes(testApp.database.name)
+            ? answer
+            : null;
         },
-        { what: '/ready to report the refused connection' },
+        { what: '/ready to fail, naming the database that refuses connections' },
       );
       expect(down.body.status).toBe('not ready');
       expect(down.body.checks.database?.status).toBe('down');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
+import { toCursor } from '../../src/outbox/read-published.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
 import { graphql } from '../support/graphql-client.ts';
 
@@ -69,10 +70,10 @@ export async function enqueueEvents(
 
 /** Every published event id, in publication (cursor) order, as the table records it. */
 export async function publishedOrder(prisma: PrismaClient): Promise<{ id: string; cursor: string }[]> {
-  const rows = await prisma.$queryRaw<{ id: string; cursor: string }[]>`
-    SELECT id::text AS id, published_seq::text AS cursor FROM outbox_events
-    WHERE published_seq IS NOT NULL ORDER BY published_seq`;
-  return rows;
+  const rows = await prisma.$queryRaw<{ id: string; xid: string; seq: string }[]>`
+    SELECT id::text AS id, published_xid::text AS xid, published_seq::text AS seq FROM outbox_events
+    WHERE published_seq IS NOT NULL ORDER BY published_xid, published_seq`;
+  return rows.map((row) => ({ id: row.id, cursor: toCursor(row) }));
 }
 
 export type SseSubscription<T> = {

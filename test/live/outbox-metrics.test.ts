@@ -62,6 +62,14 @@ async function metricsOf(graphqlUrl: string): Promise<Metrics> {
 
 const metrics = () => metricsOf(testApp.graphqlUrl);
 
+/** Events published since the last UTC midnight, as the table says, the way the sampler counts them. */
+async function publishedTodayInTable(): Promise<number> {
+  const [row] = await testApp.app.services.prisma.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM outbox_events
+    WHERE status = 'published' AND processed_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+  return row?.n ?? 0;
+}
+
 async function scrape(url: string): Promise<string> {
   const response = await fetch(`${url}/metrics`);
   expect(response.status).toBe(200);
@@ -105,7 +113,7 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     expect(pending.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(pending.topics).toEqual(
       expect.arrayContaining([
-        { topic: petTopic, pending: 2, failed: 0, processedToday: before.processedToday },
+        { topic: petTopic, pending: 2, failed: 0, processedToday: expect.any(Number) },
         { topic: orderTopic, pending: 1, failed: 0, processedToday: 0 },
       ]),
     );
@@ -118,10 +126,14 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     expect(sample(whilePending, 'petstore_outbox_relay_paused')).toBe(1);
 
     testApp.app.relay?.resume();
+    // processedToday is compared with the table itself, not with a count taken earlier: a UTC midnight
+    // between the two readings resets it, and a wait for "earlier + 3" would then never end.
     const done = await waitFor(
       async () => {
         const current = await metrics();
-        return current.processedToday === before.processedToday + 3 && current.pendingEvents === 0
+        return current.pendingEvents === 0 &&
+          current.processedToday === (await publishedTodayInTable()) &&
+          current.topics.some((t) => t.topic === orderTopic && t.processedToday === 1)
           ? current
           : null;
       },
@@ -187,7 +199,9 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     const prefix = testApp.config.kafka.topicPrefix;
     const prisma = testApp.app.services.prisma;
     const aggregateId = randomUUID();
+    const userTopic = topicFor(prefix, 'user');
     testApp.app.relay?.pause();
+    const before = await metrics();
     try {
       const [first, second] = await enqueueEvents(prisma, {
         count: 2,
@@ -202,23 +216,29 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
       const parked = await waitFor(
         async () => {
           const current = await metrics();
-          return current.failedEvents === 1 && current.parkedEvents === 1 ? current : null;
+          return current.failedEvents === before.failedEvents + 1 &&
+            current.parkedEvents === before.parkedEvents + 1
+            ? current
+            : null;
         },
         { what: 'the dead letter and the event parked behind it' },
       );
-      expect(parked.parkedAggregates).toBe(1);
+      expect(parked.parkedAggregates).toBe(before.parkedAggregates + 1);
       expect(parked.topics).toContainEqual({
-        topic: topicFor(prefix, 'user'),
+        topic: userTopic,
         pending: 1,
         failed: 1,
         processedToday: 0,
       });
       const text = await scrape(testApp.url);
-      expect(sample(text, 'petstore_outbox_failed_events')).toBe(1);
-      expect(sample(text, 'petstore_outbox_parked_aggregates')).toBe(1);
-      expect(sample(text, 'petstore_outbox_parked_events')).toBe(1);
+      expect(sample(text, 'petstore_outbox_failed_events')).toBe(parked.failedEvents);
+      expect(sample(text, 'petstore_outbox_parked_aggregates')).toBe(parked.parkedAggregates);
+      expect(sample(text, 'petstore_outbox_parked_events')).toBe(parked.parkedEvents);
+      expect(sample(text, `petstore_outbox_topic_events{topic="${userTopic}",status="failed"}`)).toBe(1);
       await prisma.$executeRaw`DELETE FROM outbox_events WHERE id IN (${first}::uuid, ${second}::uuid)`;
-      await waitFor(async () => (await metrics()).failedEvents === 0, { what: 'the cleanup to be seen' });
+      await waitFor(async () => (await metrics()).failedEvents === before.failedEvents, {
+        what: 'the cleanup to be seen',
+      });
     } finally {
       testApp.app.relay?.resume();
     }
@@ -229,22 +249,23 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     const topic = 'history.orders';
-    // Published rows as relays leave them, numbered in the order of processed_at: five yesterday,
+    // Published rows as relays leave them (numbered, with the marking transaction), in the order of processed_at: five yesterday,
     // four earlier today, three within the last minute.
     const insert = (count: number, processedAt: string) =>
       admin.query(
         `INSERT INTO outbox_events (id, aggregate_id, aggregate_type, event_type, event_data, topic,
-           aggregate_sequence, status, is_processed, created_at, processed_at, published_seq, kafka_partition, kafka_offset)
+           aggregate_sequence, status, is_processed, created_at, processed_at, published_seq, published_xid,
+           kafka_partition, kafka_offset)
          SELECT gen_random_uuid(), 'history-' || gen_random_uuid(), 'order', 'order.created', '{}', $1, 1,
                 'published', true, ${processedAt} - interval '1 second', ${processedAt} + n * interval '1 millisecond',
-                nextval('outbox_events_published_seq'), 0, n
+                nextval('outbox_events_published_seq'), pg_current_xact_id()::text::bigint, 0, n
          FROM generate_series(1, $2) AS n`,
         [topic, count],
       );
     const midnight = "(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')";
     await insert(5, `${midnight} - interval '1 hour'`);
     await insert(4, `greatest(${midnight}, now() - interval '10 minutes')`);
-    await insert(3, "now() - interval '10 seconds'");
+    await insert(3, `greatest(${midnight}, now() - interval '10 seconds')`);
     const config = loadConfig({
       PORT: '0',
       LOG_LEVEL: 'silent',
@@ -254,9 +275,19 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     const later = buildApp({ config, logger: createLogger(config) });
     const { url } = await later.start();
     try {
-      const seen = await metricsOf(`${url}/graphql`);
-      expect(seen.processedToday).toBe(7);
-      expect(seen.topics).toEqual([{ topic, pending: 0, failed: 0, processedToday: 7 }]);
+      // Seven of the rows are from today; compared with the table's own count so that a UTC midnight
+      // during the test moves both numbers alike instead of failing it.
+      const seen = await waitFor(
+        async () => {
+          const current = await metricsOf(`${url}/graphql`);
+          const { rows } = await admin.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM outbox_events WHERE processed_at >= ${midnight}`,
+          );
+          return current.processedToday === rows[0]?.n ? current : null;
+        },
+        { what: 'processedToday to match the rows published since midnight' },
+      );
+      expect(seen.topics).toEqual([{ topic, pending: 0, failed: 0, processedToday: seen.processedToday }]);
       // The minute before start-up counts towards the rate: 3 events / 60 s at the first reading.
       expect(seen.processingRate).toBeGreaterThan(0);
       expect(seen.processingRate).toBeLessThanOrEqual(3 / 60);

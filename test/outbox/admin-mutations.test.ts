@@ -116,6 +116,7 @@ describe('pauseRelay / resumeRelay', () => {
         { what: 'two heartbeats of the child relay' },
       );
       expect(await count("locked_by IS NOT NULL OR status <> 'pending'")).toBe(0);
+      await collector.caughtUp();
       expect(collector.messages).toEqual([]);
 
       expect(await call(RESUME)).toEqual({
@@ -175,6 +176,7 @@ describe('replayFailedEvents with a filter', () => {
       await seed('pet-f3', 'pet.poison', 'KafkaJSProtocolError: INVALID_RECORD', 10);
       await testApp.app.relay?.runOnce();
       expect(await count("status = 'failed'")).toBe(3);
+      await collector.caughtUp();
       expect(seen()).toEqual([]);
 
       const filter = { eventType: 'pet.poison', errorContains: 'message_too_large' };
@@ -189,7 +191,7 @@ describe('replayFailedEvents with a filter', () => {
         replayed: 1,
       });
       await waitFor(() => seen().length === 3, { what: 'pet-f1 and its parked events' });
-      expect(seen().map((m) => [m.key, m.headers.aggregate_sequence])).toEqual([
+      expect(seen().map((m) => [m.key, String(m.event.aggregateSequence)])).toEqual([
         ['pet-f1', '1'],
         ['pet-f1', '2'],
         ['pet-f1', '3'],
@@ -205,7 +207,7 @@ describe('replayFailedEvents with a filter', () => {
       expect(
         seen()
           .slice(3)
-          .map((m) => [m.key, m.headers.aggregate_sequence]),
+          .map((m) => [m.key, String(m.event.aggregateSequence)]),
       ).toEqual([
         ['pet-f3', '1'],
         ['pet-f3', '2'],

@@ -7,7 +7,6 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { retryDelayMs } from '../../src/outbox/backoff.ts';
 import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
 import type { FailureOutcome } from '../../src/outbox/settle-failures.ts';
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
@@ -165,14 +164,16 @@ describe('a message the broker refuses', () => {
       const healthyMessages = await waitFor(
         () => {
           const found = collector.messages.filter((m) => m.key?.startsWith('pet-healthy-'));
-          const ids = new Set(found.map((m) => m.headers.event_id));
+          const ids = new Set(found.map((m) => m.event.id));
           return ids.size === healthy.length * 2 ? found : null;
         },
         { what: 'every healthy event on Kafka' },
       );
       for (const id of healthy) {
         const firstSeen = [
-          ...new Set(healthyMessages.filter((m) => m.key === id).map((m) => m.headers.aggregate_sequence)),
+          ...new Set(
+            healthyMessages.filter((m) => m.key === id).map((m) => String(m.event.aggregateSequence)),
+          ),
         ];
         expect(firstSeen).toEqual(['1', '2']);
       }
@@ -198,16 +199,9 @@ describe('a message the broker refuses', () => {
         expect(head).toMatchObject({ status: 'failed', retry_count: MAX_RETRIES });
         expect(head?.error_message).toMatch(/MESSAGE_TOO_LARGE|larger than the max message size/i);
         expect(parked.every((row) => row.status === 'pending' && row.retry_count === 0)).toBe(true);
+        await collector.caughtUp();
         expect(collector.messages.filter((m) => m.key === aggregateId)).toEqual([]);
       }
-      // The delays grow: the ceilings double up to the cap.
-      expect([1, 2, 3].map((n) => Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (n - 1)))).toEqual([
-        200, 400, 600,
-      ]);
-      expect(retryDelayMs(2, { baseDelayMs: 200, maxDelayMs: 600 }, () => 0)).toBeGreaterThanOrEqual(
-        retryDelayMs(1, { baseDelayMs: 200, maxDelayMs: 600 }, () => 1),
-      );
-
       // A dry run only counts.
       expect(
         await mutate(REPLAY_MATCHING, { filter: { errorContains: 'max message size' }, dryRun: true }),
@@ -256,7 +250,7 @@ describe('a message the broker refuses', () => {
           },
           { what: `${aggregateId} delivered after the replay` },
         );
-        expect(delivered.map((m) => Number(m.headers.aggregate_sequence))).toEqual(
+        expect(delivered.map((m) => Number(String(m.event.aggregateSequence)))).toEqual(
           Array.from({ length: count }, (_, i) => i + 1),
         );
         const rows = await rowsOf(aggregateId);

@@ -1,13 +1,17 @@
 /**
- * Requirement 6: the broker goes away for several seconds while events keep being written, then
- * comes back. The circuit opens (no claiming, no event charged a retry, none failed), probes, closes
+ * The broker is killed (SIGKILL, mid-batch) while events keep being written, and comes back seconds
+ * later. The circuit opens (no claiming, no event charged a retry, none failed), probes, closes
  * by itself, and the backlog drains with nothing lost and every aggregate in order.
  *
- * The test runs a broker of its own (127.0.0.1:19092, data under .kafka/outage-test) and stops that
- * one: the shared broker on 9092 is never touched.
+ * The test runs a broker of its own (on a free port, data in a scratch directory) and kills that one:
+ * the shared broker is never touched, and a broker someone else runs on any port is never mistaken for it.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type BrokerInstance, startKafka, stopKafka } from '../../scripts/kafka/broker.ts';
+import { type BrokerInstance, killKafka, startKafka, stopKafka } from '../../scripts/kafka/broker.ts';
+import { freePort } from '../../scripts/lib/free-port.ts';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
 import type { CircuitState } from '../../src/outbox/circuit-breaker.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
@@ -23,8 +27,8 @@ import {
   startInProcessRelay,
 } from './relay-harness.ts';
 
-const OUTAGE_BROKER: BrokerInstance = { port: 19092, controllerPort: 19093, homeDir: '.kafka/outage-test' };
-const BROKERS = '127.0.0.1:19092';
+let outageBroker: BrokerInstance;
+let outageBrokers: string;
 const AGGREGATES = 10;
 
 let database: TestDatabase;
@@ -32,7 +36,11 @@ let db: Database;
 let relay: InProcessRelay | undefined;
 
 beforeAll(async () => {
-  await startKafka({ ...OUTAGE_BROKER, timeoutMs: 180_000 });
+  const port = await freePort();
+  outageBroker = { port, homeDir: fs.mkdtempSync(path.join(os.tmpdir(), 'petstore-kafka-outage-')) };
+  outageBrokers = `127.0.0.1:${port}`;
+  const started = await startKafka({ ...outageBroker, timeoutMs: 180_000 });
+  expect(started.action).toBe('started');
   database = await createTestDatabase();
   db = createDatabase({ url: database.url });
 }, 240_000);
@@ -41,7 +49,10 @@ afterAll(async () => {
   await relay?.stop();
   await db?.close();
   await database?.drop();
-  await stopKafka(OUTAGE_BROKER);
+  if (outageBroker) {
+    await stopKafka(outageBroker);
+    fs.rmSync(outageBroker.homeDir as string, { recursive: true, force: true });
+  }
 });
 
 async function countWhere(condition: string): Promise<number> {
@@ -61,7 +72,7 @@ describe('a broker outage of several seconds', () => {
       {
         DATABASE_URL: database.url,
         KAFKA_TOPIC_PREFIX: topicPrefix,
-        KAFKA_BROKERS: BROKERS,
+        KAFKA_BROKERS: outageBrokers,
         OUTBOX_BATCH_SIZE: '50',
       },
       {
@@ -97,7 +108,8 @@ describe('a broker outage of several seconds', () => {
         what: 'events flowing before the outage',
       });
 
-      expect((await stopKafka(OUTAGE_BROKER)).action).toBe('stopped');
+      // Killed, not stopped: no controlled shutdown, with batches in flight (events keep coming).
+      expect((await killKafka(outageBroker)).action).toBe('killed');
       // Down long enough for the relay to open the circuit and fail three probes.
       await waitFor(() => circuit.filter((state) => state === 'open').length >= 3, {
         timeoutMs: 60_000,
@@ -115,7 +127,7 @@ describe('a broker outage of several seconds', () => {
       );
       expect(beat).toHaveLength(1);
 
-      await startKafka({ ...OUTAGE_BROKER, timeoutMs: 180_000 });
+      await startKafka({ ...outageBroker, timeoutMs: 180_000 });
       await waitFor(() => relay?.relay.status().circuitState === 'closed', {
         timeoutMs: 60_000,
         what: 'the circuit to close by itself',
@@ -140,10 +152,10 @@ describe('a broker outage of several seconds', () => {
     // Nothing lost; per aggregate, first occurrences strictly in sequence. A batch in flight when the
     // broker stopped may have been stored without its acknowledgement arriving: it is sent again
     // (at-least-once), so repeats are allowed, but only as repeats.
-    const onKafka = await readTopics(BROKERS, allTopics(topicPrefix));
+    const onKafka = await readTopics(outageBrokers, allTopics(topicPrefix));
     const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM outbox_events');
     expect(rows).toHaveLength(written);
-    expect(new Set(onKafka.map((m) => m.headers.event_id))).toEqual(new Set(rows.map((row) => row.id)));
+    expect(new Set(onKafka.map((m) => m.event.id))).toEqual(new Set(rows.map((row) => row.id)));
     for (const sequence of sequencesByAggregate(onKafka).values()) {
       const firstSeen = [...new Set(sequence)];
       expect(firstSeen).toEqual(Array.from({ length: firstSeen.length }, (_, i) => i + 1));

@@ -4,9 +4,10 @@
  * fills the batch from their depth; and heads hidden behind a window of old rows nobody can take
  * (events parked behind a dead letter) are still found.
  */
+import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import { type BatchClaimer, createBatchClaimer } from '../../src/outbox/claim-batch.ts';
+import { type BatchClaimer, createBatchClaimer, unbrokenRuns } from '../../src/outbox/claim-batch.ts';
 import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
@@ -41,17 +42,31 @@ async function seed(aggregateId: string, count: number, { minutesAgo = 0, failed
   );
 }
 
-/** What a relay does after Kafka acknowledged: mark the claimed events published. */
-async function publish(events: readonly ClaimedEvent[]) {
-  await db.pool.query(
-    `UPDATE outbox_events SET status = 'published', is_processed = true, processed_at = now(),
-            locked_by = NULL, locked_until = NULL WHERE id = ANY($1::uuid[])`,
-    [events.map((event) => event.id)],
-  );
+/** A relay's claim transaction: the claim holds until the transaction ends. */
+async function transaction(): Promise<pg.PoolClient> {
+  const client = await db.pool.connect();
+  await client.query('BEGIN');
+  return client;
 }
 
-function claimer(relayId: string, batchSize: number): BatchClaimer {
-  return createBatchClaimer({ pool: db.pool, relayId, batchSize, leaseMs: 30_000 });
+/** What a relay does after Kafka acknowledged: mark the claimed events published, in the claim's transaction. */
+async function publishAndCommit(client: pg.PoolClient, events: readonly ClaimedEvent[]) {
+  await client.query(
+    `UPDATE outbox_events SET status = 'published', is_processed = true, processed_at = now()
+     WHERE id = ANY($1::uuid[])`,
+    [events.map((event) => event.id)],
+  );
+  await client.query('COMMIT');
+  client.release();
+}
+
+async function rollback(client: pg.PoolClient) {
+  await client.query('ROLLBACK');
+  client.release();
+}
+
+function claimer(batchSize: number): BatchClaimer {
+  return createBatchClaimer({ batchSize });
 }
 
 function summary(events: readonly ClaimedEvent[]): Record<string, number[]> {
@@ -68,39 +83,67 @@ describe('createBatchClaimer', () => {
   test('fills a batch from the depth of a few aggregates, round-robin, and leaves nothing for a second relay', async () => {
     await seed('pet-a', 50);
     await seed('pet-b', 50);
-    const claimed = await claimer('relay-1', 10).claim();
-    expect(summary(claimed)).toEqual({ 'pet-a': [1, 2, 3, 4, 5], 'pet-b': [1, 2, 3, 4, 5] });
-    // Both aggregates are leased by relay-1: relay-2 finds nothing, however deep the backlog behind them.
-    expect(await claimer('relay-2', 10).claim()).toEqual([]);
+    const first = await transaction();
+    const second = await transaction();
+    try {
+      const claimed = await claimer(10).claim(first);
+      expect(summary(claimed)).toEqual({ 'pet-a': [1, 2, 3, 4, 5], 'pet-b': [1, 2, 3, 4, 5] });
+      // Both aggregates are held by the first transaction: the second finds nothing, however deep the backlog.
+      expect(await claimer(10).claim(second)).toEqual([]);
+    } finally {
+      await rollback(first);
+      await rollback(second);
+    }
+    // Rolled back, the claim is gone: the events are there to claim again.
+    const again = await transaction();
+    try {
+      expect(summary(await claimer(10).claim(again))).toEqual({
+        'pet-a': [1, 2, 3, 4, 5],
+        'pet-b': [1, 2, 3, 4, 5],
+      });
+    } finally {
+      await rollback(again);
+    }
   });
 
   test('finds heads hidden behind a window clogged with events parked behind a dead letter', async () => {
     await seed('pet-dead', 200, { minutesAgo: 60, failedHead: true });
     await seed('pet-fresh-1', 2);
     await seed('pet-fresh-2', 1);
-    const claimed = await claimer('relay-1', 5).claim();
-    expect(summary(claimed)).toEqual({ 'pet-fresh-1': [1, 2], 'pet-fresh-2': [1] });
+    const client = await transaction();
+    try {
+      const claimed = await claimer(5).claim(client);
+      expect(summary(claimed)).toEqual({ 'pet-fresh-1': [1, 2], 'pet-fresh-2': [1] });
+    } finally {
+      await rollback(client);
+    }
   });
 
   test("several relays draining together only ever claim each aggregate's next events, in order", async () => {
     for (let i = 0; i < 12; i += 1) await seed(`pet-${i}`, 5 + i * 3, { minutesAgo: i % 3 });
     await seed('pet-dead', 30, { minutesAgo: 90, failedHead: true });
-    const relays = [claimer('relay-1', 7), claimer('relay-2', 7), claimer('relay-3', 7)];
+    const relays = [claimer(7), claimer(7), claimer(7)];
     const publishedThrough = new Map<string, number>();
     let rounds = 0;
     for (;;) {
       // Each relay claims while the others still hold theirs, then all publish.
-      const batches = [];
-      for (const relay of relays) batches.push(await relay.claim());
-      const all = batches.flat();
-      if (all.length === 0) break;
+      const batches: { client: pg.PoolClient; events: ClaimedEvent[] }[] = [];
+      for (const relay of relays) {
+        const client = await transaction();
+        batches.push({ client, events: await relay.claim(client) });
+      }
+      const all = batches.flatMap((batch) => batch.events);
+      if (all.length === 0) {
+        for (const batch of batches) await rollback(batch.client);
+        break;
+      }
       expect(new Set(all.map((event) => event.id)).size).toBe(all.length);
       for (const [aggregateId, sequences] of Object.entries(summary(all))) {
         const from = (publishedThrough.get(aggregateId) ?? 0) + 1;
         expect(sequences).toEqual(Array.from({ length: sequences.length }, (_, i) => from + i));
         publishedThrough.set(aggregateId, from + sequences.length - 1);
       }
-      for (const batch of batches) await publish(batch);
+      for (const batch of batches) await publishAndCommit(batch.client, batch.events);
       rounds += 1;
       expect(rounds).toBeLessThan(100);
     }
@@ -110,5 +153,27 @@ describe('createBatchClaimer', () => {
       "SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = 'pet-dead' AND status = 'pending'",
     );
     expect(rows[0]?.n).toBe(29);
+  });
+});
+
+describe('unbrokenRuns', () => {
+  const event = (aggregateId: string, aggregateSequence: number) =>
+    ({
+      id: `${aggregateId}-${aggregateSequence}`,
+      aggregateType: 'pet',
+      aggregateId,
+      aggregateSequence,
+    }) as ClaimedEvent;
+
+  test('keeps each aggregate up to its first gap, in order', () => {
+    const kept = unbrokenRuns([
+      event('b', 5),
+      event('a', 3),
+      event('a', 1),
+      event('a', 2),
+      event('b', 7),
+      event('b', 8),
+    ]);
+    expect(kept.map((one) => one.id)).toEqual(['a-1', 'a-2', 'a-3', 'b-5']);
   });
 });

@@ -106,6 +106,7 @@ describe('a transaction that commits late', () => {
       expect(t2Finished).toBe(false);
       // The relay has run round several times and published nothing of the late aggregate.
       await relay.relay.runOnce();
+      await collector.caughtUp();
       expect(collector.messages.filter((m) => m.key === lateAggregate)).toEqual([]);
 
       commit.resolve();
@@ -120,7 +121,7 @@ describe('a transaction that commits late', () => {
         },
         { what: 'both events of the late aggregate on Kafka' },
       );
-      expect(late.map((m) => [m.headers.event_id, m.headers.aggregate_sequence])).toEqual([
+      expect(late.map((m) => [m.event.id, String(m.event.aggregateSequence)])).toEqual([
         [first.id, '1'],
         [second.id, '2'],
       ]);

@@ -82,14 +82,18 @@ describe('after the broker refused part of a batch', () => {
     expect(publications).toHaveLength(keys.length);
 
     const onKafka = await readTopics(DEFAULT_BROKERS, [topic]);
-    const stored = new Set(onKafka.map((message) => JSON.parse(message.value ?? '{}').round + message.key));
+    const stored = new Set(
+      onKafka.map((message) => (message.event.data as { round: string }).round + message.key),
+    );
     const missing = last.filter((event) => !stored.has(`after${event.aggregateId}`));
     expect(missing.map((event) => event.aggregateId)).toEqual([]);
     // And each acknowledged offset really holds the message it was reported for.
     const byPosition = new Map(onKafka.map((m) => [`${m.partition}:${m.offset}`, m]));
     for (const { event, partition, offset } of publications) {
       expect(byPosition.get(`${partition}:${offset}`)?.key).toBe(event.aggregateId);
-      expect(JSON.parse(byPosition.get(`${partition}:${offset}`)?.value ?? '{}').round).toBe('after');
+      expect(
+        (byPosition.get(`${partition}:${offset}`)?.event.data as { round: string } | undefined)?.round,
+      ).toBe('after');
     }
   });
 });

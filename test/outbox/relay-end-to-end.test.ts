@@ -81,19 +81,24 @@ describe('createPet → relay → Kafka → eventPublished', () => {
       expect(processed).toMatchObject({ isProcessed: true, status: 'published' });
       expect(processed.processedAt).toBeInstanceOf(Date);
 
-      // The message contract: key, headers, JSON value.
+      // The message contract (default format: a CloudEvents structured envelope in the value).
       expect(message.topic).toBe(topic);
-      expect(message.headers).toMatchObject({
-        event_id: processed.id,
-        event_type: 'pet.created',
-        aggregate_type: 'pet',
-        aggregate_sequence: '1',
-        correlation_id: correlationId,
-        'content-type': 'application/json',
-        ce_id: processed.id,
-        ce_specversion: '1.0',
-      });
+      expect(message.headers).toEqual({ 'content-type': 'application/cloudevents+json' });
       expect(JSON.parse(message.value ?? '')).toMatchObject({
+        specversion: '1.0',
+        id: processed.id,
+        type: 'pet.created',
+      });
+      expect(message.event).toMatchObject({
+        id: processed.id,
+        type: 'pet.created',
+        aggregateType: 'pet',
+        aggregateId: petId,
+        aggregateSequence: 1,
+        correlationId,
+        format: 'structured',
+      });
+      expect(message.event.data).toMatchObject({
         schemaVersion: 1,
         pet: { id: petId, name: 'Buddy', species: 'dog', price: '1200.00' },
       });
@@ -130,6 +135,7 @@ describe('createPet → relay → Kafka → eventPublished', () => {
         kafkaStatus: 'connected',
       });
       await testApp.app.relay?.runOnce();
+      await collector.caughtUp();
       expect(collector.messages.filter((m) => m.key === petId)).toHaveLength(1);
     } finally {
       subscription.stop();

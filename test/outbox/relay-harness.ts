@@ -7,15 +7,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import type pg from 'pg';
 import { type Config, loadConfig } from '../../src/config/env.ts';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import type { Database } from '../../src/infra/db.ts';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
 import { createConfiguredPublisher, type EventPublisher } from '../../src/outbox/publish-events.ts';
+import { createRelayPool } from '../../src/outbox/relay/relay-pool.ts';
 import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
-import type { CollectedMessage } from '../support/kafka-collector.ts';
+import { type CollectedMessage, toCollectedMessage } from '../support/kafka-collector.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,35 +36,46 @@ export function testConfig(env: Record<string, string>): Config {
 export type InProcessRelay = {
   relay: Relay;
   publisher: EventPublisher;
-  db: Database;
+  pool: pg.Pool;
   /** Resolves once the relay has started (connected, listening, heartbeating). */
   started: Promise<void>;
   stop(): Promise<void>;
 };
 
-/** A relay wired as src/app.ts and src/relay-main.ts wire it, with its own pool and producer. */
+/**
+ * A relay wired as src/app.ts and src/relay-main.ts wire it, with its own pool and producer.
+ * `wrapPublisher` lets a test put something between the relay and the real producer (a delay).
+ */
 export function startInProcessRelay(
   env: Record<string, string>,
-  { observer, relayId }: { observer?: RelayObserver; relayId?: string } = {},
+  {
+    observer,
+    relayId,
+    wrapPublisher = (publisher) => publisher,
+  }: {
+    observer?: RelayObserver;
+    relayId?: string;
+    wrapPublisher?: (publisher: EventPublisher) => EventPublisher;
+  } = {},
 ): InProcessRelay {
   const config = testConfig(env);
   const logger = createLogger(config);
-  const db = createDatabase({ url: config.database.url, maxConnections: 4 });
+  const pool = createRelayPool({ config, logger });
   const publisher = createConfiguredPublisher({
     kafka: createKafka({ config, logger }),
     config,
     source: '/petstore-outbox-test',
   });
-  const relay = createRelay({ pool: db.pool, publisher, config, logger, observer, relayId });
+  const relay = createRelay({ pool, publisher: wrapPublisher(publisher), config, logger, observer, relayId });
   return {
     relay,
     publisher,
-    db,
+    pool,
     started: relay.start(),
     async stop() {
       await relay.stop();
       await publisher.disconnect();
-      await db.close();
+      await pool.end();
     },
   };
 }
@@ -209,14 +223,7 @@ export async function readTopics(brokers: string, topics: readonly string[]): Pr
       const key = `${topic}:${partition}`;
       const high = remaining.get(key);
       if (high === undefined || BigInt(message.offset) >= high) return;
-      messages.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value?.toString() ?? null,
-        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([n, v]) => [n, String(v)])),
-      });
+      messages.push(toCollectedMessage(topic, partition, message));
       if (BigInt(message.offset) + 1n >= high) {
         remaining.delete(key);
         if (remaining.size === 0) done();
@@ -248,9 +255,9 @@ export function sequencesByAggregate(messages: readonly CollectedMessage[]): Map
   );
   const result = new Map<string, number[]>();
   for (const message of sorted) {
-    const key = `${message.headers.aggregate_type}/${message.key}`;
+    const key = `${message.event.aggregateType}/${message.key}`;
     const list = result.get(key) ?? [];
-    list.push(Number(message.headers.aggregate_sequence));
+    list.push(message.event.aggregateSequence);
     result.set(key, list);
   }
   return result;
@@ -274,12 +281,12 @@ export function outOfOrder(messages: readonly CollectedMessage[]): string[] {
 export function duplicateIds(messages: readonly CollectedMessage[]): string[] {
   const seen = new Map<string, number>();
   for (const message of messages) {
-    const id = message.headers.event_id as string;
+    const id = message.event.id;
     seen.set(id, (seen.get(id) ?? 0) + 1);
   }
   return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
 }
 
 export function randomPrefix(tag: string): string {
-  return `test-${tag}-${randomBytes(4).toString('hex')}`;
+  return randomTopicPrefix(tag);
 }

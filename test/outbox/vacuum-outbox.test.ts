@@ -123,10 +123,10 @@ describe('the relay', () => {
       OUTBOX_VACUUM_DEAD_ROWS: '100',
     });
     await relay.started;
-    // Each round of 50 events leaves about 100 dead row versions (lease and mark); the relay looks at
+    // Each round of 50 events leaves about 50 dead row versions (the marks); the relay looks at
     // PostgreSQL's count every 25 rows it changed, and that count lags by up to a few seconds.
     for (let round = 0; round < 20 && (await tableStats()).vacuums === before.vacuums; round += 1) {
-      await enqueueEvents(relay.db, topicPrefix, petEvents(50, 10), { perTransaction: 10 });
+      await enqueueEvents(db, topicPrefix, petEvents(50, 10), { perTransaction: 10 });
       await waitFor(async () => (await pendingCount()) === 0, { what: 'the relay to publish the round' });
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

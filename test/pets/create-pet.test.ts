@@ -52,24 +52,32 @@ describe('createPet', () => {
   });
 
   test('a failure after the pet insert leaves neither the pet nor an outbox row', async () => {
-    const before = await counts();
-    await expect(
-      createPet(
-        db.prisma,
-        { name: 'Ghost', species: 'cat', price: '10.00' },
-        {
-          correlationId: 'corr-create-2',
-          topicPrefix: 'petstore',
-          afterPetInsert: async (tx) => {
-            // The pet row exists inside the transaction at this point...
-            expect(await tx.pet.count({ where: { name: 'Ghost' } })).toBe(1);
-            throw new Error('injected failure');
-          },
-        },
-      ),
-    ).rejects.toThrow('injected failure');
-    // ...and is gone with the rollback, with no outbox row.
-    expect(await counts()).toEqual(before);
-    expect(await db.prisma.pet.count({ where: { name: 'Ghost' } })).toBe(0);
+    // A fault in the database itself, between the two inserts: the outbox insert fails, and reports
+    // whether the pet row it follows was there (inside the transaction) at that moment.
+    await db.pool.query(`
+      CREATE FUNCTION fail_ghost_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.event_data LIKE '%"Ghost"%' THEN
+          RAISE EXCEPTION 'injected failure (pet row present: %)', EXISTS (SELECT 1 FROM pets WHERE name = 'Ghost');
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER fail_ghost_event BEFORE INSERT ON outbox_events
+        FOR EACH ROW EXECUTE FUNCTION fail_ghost_event();`);
+    try {
+      const before = await counts();
+      await expect(
+        createPet(
+          db.prisma,
+          { name: 'Ghost', species: 'cat', price: '10.00' },
+          { correlationId: 'corr-create-2', topicPrefix: 'petstore' },
+        ),
+      ).rejects.toThrow('injected failure (pet row present: t)');
+      // The pet row existed inside the transaction, and is gone with the rollback, with no outbox row.
+      expect(await counts()).toEqual(before);
+      expect(await db.prisma.pet.count({ where: { name: 'Ghost' } })).toBe(0);
+    } finally {
+      await db.pool.query('DROP TRIGGER fail_ghost_event ON outbox_events; DROP FUNCTION fail_ghost_event()');
+    }
   });
 });

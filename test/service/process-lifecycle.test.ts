@@ -1,14 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ensureBuild } from '../../scripts/lib/build.ts';
 import { graphql } from '../support/graphql-client.ts';
+import { startServiceProcess } from '../support/service-process.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { waitFor } from '../support/wait-for.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-type LogLine = { msg?: string; graphiql?: string; level?: number; [field: string]: unknown };
 
 let database: TestDatabase;
 
@@ -20,45 +15,16 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** Runs src/main.ts as a real process and collects its JSON log lines. */
-function startService(env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: LogLine[] = [];
-  let stderr = '';
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as LogLine);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, lines, exited, stderr: () => stderr };
-}
-
 describe('the service process', () => {
   test('starts, serves GraphQL, and on SIGTERM drains and exits 0', async () => {
-    const service = startService({
+    const service = startServiceProcess({
       DATABASE_URL: database.url,
       PORT: '0',
       KAFKA_TOPIC_PREFIX: randomTopicPrefix(),
       LOG_LEVEL: 'info',
     });
     try {
-      const ready = await waitFor(() => service.lines.find((line) => line.graphiql), {
-        timeoutMs: 30_000,
-        what: `the ready log line (stderr: ${service.stderr()})`,
-      });
-      const graphiqlUrl = String(ready.graphiql);
+      const graphiqlUrl = await service.ready();
       const response = await graphql<{ outboxMetrics: { running: boolean } }>(
         graphiqlUrl,
         '{ outboxMetrics { running } }',
@@ -80,4 +46,40 @@ describe('the service process', () => {
       service.child.kill('SIGKILL');
     }
   });
+
+  test('the production build (node dist/main.js, no tsx) serves GraphQL and GraphiQL, and stops cleanly', async () => {
+    // Compiles only when dist/ is older than the sources (tsc takes half a minute or more).
+    ensureBuild();
+    const service = startServiceProcess(
+      {
+        DATABASE_URL: database.url,
+        PORT: '0',
+        KAFKA_TOPIC_PREFIX: randomTopicPrefix(),
+        LOG_LEVEL: 'info',
+      },
+      'dist/main.js',
+    );
+    try {
+      const graphiqlUrl = await service.ready();
+      const created = await graphql<{ createPet: { __typename: string } }>(
+        graphiqlUrl,
+        'mutation { createPet(input: { name: "Built", species: "cat", price: "3.00" }) { __typename } }',
+      );
+      expect(created.data?.createPet.__typename).toBe('PetPayload');
+      const page = await (await fetch(graphiqlUrl, { headers: { accept: 'text/html' } })).text();
+      const script = /<script src="(\/graphiql\/graphiql\.[0-9a-f]+\.js)"><\/script>/.exec(page)?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(graphiqlUrl.replace('/graphql', script ?? ''));
+      expect(asset.status).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+      const dashboard = await fetch(graphiqlUrl.replace('/graphql', '/'));
+      expect(dashboard.status).toBe(200);
+
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      expect(service.lines.map((line) => line.msg).at(-1)).toBe('stopped cleanly');
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  }, 240_000);
 });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { type DeliveredEvent, readDeliveredEvent } from '../../src/inbox/read-delivered-event.ts';
+import { waitFor } from './wait-for.ts';
 
 export type CollectedMessage = {
   topic: string;
@@ -8,7 +10,30 @@ export type CollectedMessage = {
   key: string | null;
   value: string | null;
   headers: Record<string, string>;
+  /** The outbox event the message carries, read as a consumer reads it (any KAFKA_MESSAGE_FORMAT). */
+  event: DeliveredEvent;
 };
+
+/** A received message as the tests look at it; throws on a message that is no outbox event. */
+export function toCollectedMessage(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): CollectedMessage {
+  const event = readDeliveredEvent(message);
+  if (!event) throw new Error(`${topic}/${partition}@${message.offset} is not an outbox event`);
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: message.value?.toString() ?? null,
+    headers: Object.fromEntries(
+      Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+    ),
+    event,
+  };
+}
 
 export const TEST_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
@@ -39,17 +64,36 @@ export async function collectMessages(topics: readonly string[]) {
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      messages.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value?.toString() ?? null,
-        headers: Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
-        ),
-      });
+      messages.push(toCollectedMessage(topic, partition, message));
     },
   });
-  return { messages, stop: () => consumer.disconnect() };
+  /**
+   * Resolves once this consumer has read everything the broker holds on its topics right now. An
+   * absence check ("nothing else was published") made after this is exact: whatever a relay sent and
+   * got acknowledged before the call has been read, so not having it means it was not sent.
+   */
+  async function caughtUp(): Promise<void> {
+    const offsetsAdmin = kafka.admin();
+    await offsetsAdmin.connect();
+    const ends: { topic: string; partition: number; high: bigint }[] = [];
+    try {
+      for (const topic of topics) {
+        for (const { partition, high } of await offsetsAdmin.fetchTopicOffsets(topic)) {
+          if (BigInt(high) > 0n) ends.push({ topic, partition, high: BigInt(high) });
+        }
+      }
+    } finally {
+      await offsetsAdmin.disconnect();
+    }
+    await waitFor(
+      () =>
+        ends.every(({ topic, partition, high }) =>
+          messages.some(
+            (m) => m.topic === topic && m.partition === partition && BigInt(m.offset) + 1n >= high,
+          ),
+        ),
+      { timeoutMs: 30_000, what: 'the collector to read its topics to their current end' },
+    );
+  }
+  return { messages, caughtUp, stop: () => consumer.disconnect() };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/infra/logger.ts';
@@ -15,8 +16,12 @@ export type TestApp = {
   stop(): Promise<void>;
 };
 
-export function randomTopicPrefix(): string {
-  return `test-${randomBytes(4).toString('hex')}`;
+/**
+ * A topic prefix of its own for one test (or one part of one), e.g. `test-3fa2c1-crash-9b1e0c2d`. Every
+ * topic of a test run starts with the run's `test-<run id>-`, which the global teardown deletes.
+ */
+export function randomTopicPrefix(tag?: string): string {
+  return `test-${inject('testRunId')}-${tag ? `${tag}-` : ''}${randomBytes(4).toString('hex')}`;
 }
 
 /** The whole service on a port of its own, with its own database and its own topics. */

@@ -1,21 +1,23 @@
 import { GraphQLError } from 'graphql';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { badUserInput } from '../../graphql/errors.ts';
+import { fromCursor, isCursor, type PublicationPosition, toCursor } from '../../outbox/read-published.ts';
 
-/** published_seq is a PostgreSQL bigint. */
-export const MAX_CURSOR = 9_223_372_036_854_775_807n;
-const CURSOR_PATTERN = /^\d{1,19}$/;
+/** published_seq and published_xid are PostgreSQL bigints. */
+export const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
-/** The client's `after` as a cursor, or a BAD_USER_INPUT error saying why it cannot be one. */
-export function parseCursor(after: string): bigint {
-  if (!CURSOR_PATTERN.test(after)) {
+/** The client's `after` as a feed position, or a BAD_USER_INPUT error saying why it cannot be one. */
+export function parseCursor(after: string): PublicationPosition {
+  if (!/^\d+$/.test(after)) {
     throw badUserInput('`after` must be the cursor of an earlier event (digits)', ['after']);
   }
-  const cursor = BigInt(after);
-  if (cursor > MAX_CURSOR) {
-    throw badUserInput(`\`after\` must be at most ${MAX_CURSOR} (cursors are 64-bit)`, ['after']);
+  if (!isCursor(after)) {
+    throw badUserInput(
+      `\`after\` is not a cursor this feed hands out: its numbers are 64-bit, at most ${MAX_BIGINT}`,
+      ['after'],
+    );
   }
-  return cursor;
+  return fromCursor(after);
 }
 
 /**
@@ -25,14 +27,19 @@ export function parseCursor(after: string): bigint {
  * rolled-back mark can make this answer CURSOR_EXPIRED for a cursor just before the oldest event;
  * resubscribing without `after` is then the way on, as for any expired cursor.) When no published
  * event is left at all, a number handed out may belong to a mark not yet committed as well as to a
- * deleted event: that case is not refused, since refusing it would break every client of a fresh table.
+ * deleted event: that case is not refused, since refusing it would break every client of a fresh
+ * table. The check reads the cursor's publication number, the part retention's order follows.
  */
-export async function assertCursorRetained(prisma: PrismaClient, cursor: bigint): Promise<void> {
+export async function assertCursorRetained(
+  prisma: PrismaClient,
+  position: PublicationPosition,
+): Promise<void> {
+  const cursor = BigInt(position.seq);
   const [row] = await prisma.$queryRaw<{ oldest: bigint | null }[]>`
     SELECT min(published_seq) AS oldest FROM outbox_events`;
   if (row?.oldest == null || BigInt(row.oldest) <= cursor + 1n) return;
   throw new GraphQLError(
-    `Events after cursor ${cursor} have been deleted by retention (OUTBOX_RETENTION_DAYS); ` +
+    `Events after cursor ${toCursor(position)} have been deleted by retention (OUTBOX_RETENTION_DAYS); ` +
       'subscribe without `after`, or from a newer cursor.',
     { extensions: { code: 'CURSOR_EXPIRED', field: ['after'] } },
   );

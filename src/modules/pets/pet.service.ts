@@ -19,12 +19,11 @@ export type PetChange = { pet: Pet; events: EnqueuedEvent[] };
 /**
  * Validates, then inserts the pet and its `pet.created` outbox row in one interactive transaction:
  * both or neither. Bad input throws a ValidationError before the transaction starts.
- * `afterPetInsert` exists for tests that prove the "neither" half by failing in between.
  */
 export async function createPet(
   prisma: PrismaClient,
   rawInput: unknown,
-  context: EventContext & { afterPetInsert?: (tx: TransactionClient) => Promise<void> },
+  context: EventContext,
 ): Promise<PetChange> {
   const input = parseInput(CreatePetRules, rawInput, ['input']);
   return prisma.$transaction(async (tx) => {
@@ -40,7 +39,6 @@ export async function createPet(
         status: input.status ?? 'available',
       },
     });
-    await context.afterPetInsert?.(tx);
     const event = await recordEvent(tx, PetCreated, pet.id, { pet: petSnapshot(pet) }, context);
     return { pet, events: [event] };
   });

@@ -30,6 +30,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.outbox)).toBe(true);
   });
 
+  test('KAFKA_MESSAGE_FORMAT: CloudEvents structured unless told otherwise, and only a known format', () => {
+    expect(loadConfig({}).kafka.messageFormat).toBe('structured');
+    expect(loadConfig({ KAFKA_MESSAGE_FORMAT: 'binary' }).kafka.messageFormat).toBe('binary');
+    expect(loadConfig({ KAFKA_MESSAGE_FORMAT: 'compact' }).kafka.messageFormat).toBe('compact');
+    expect(() => loadConfig({ KAFKA_MESSAGE_FORMAT: 'xml' })).toThrow(/KAFKA_MESSAGE_FORMAT/);
+  });
+
   test('reports every bad variable, one line each, naming it', () => {
     let error: unknown;
     try {
@@ -53,14 +60,14 @@ describe('loadConfig', () => {
 });
 
 describe('the service with bad configuration', () => {
-  test('exits non-zero at start with one clear line per problem and no stack trace', () => {
+  test('exits with 78 (EX_CONFIG) at start, one clear line per problem and no stack trace', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: repoRoot,
       env: { ...process.env, OUTBOX_BATCH_SIZE: 'abc', DATABASE_URL: 'mysql://x/y', KAFKA_BROKERS: 'nope' },
       encoding: 'utf8',
       timeout: 30_000,
     });
-    expect(result.status).not.toBe(0);
+    expect(result.status).toBe(78);
     expect(result.stderr).toContain('Invalid configuration:');
     expect(result.stderr).toMatch(/^ {2}OUTBOX_BATCH_SIZE: expected a whole number \(got "abc"\)$/m);
     expect(result.stderr).toMatch(/^ {2}DATABASE_URL: expected a postgresql:\/\/ URL/m);

@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import type { Logger } from '../../infra/logger.ts';
+import type { BatchClaimer } from '../claim-batch.ts';
+import type { ClaimedEvent } from '../claimed-event.ts';
+import { keepClaimAlive } from './keep-claim-alive.ts';
+
+/**
+ * A batch claimed in a transaction that stays open until the batch is settled: the row locks are
+ * the claim, and the mark is written in the same transaction (one UPDATE per event). Ending the
+ * transaction any way releases whatever was not marked: committed, the unmarked events are
+ * pending again for the next claim; rolled back, nothing of the batch was recorded.
+ */
+export type ClaimTransaction = {
+  readonly events: ClaimedEvent[];
+  readonly client: pg.PoolClient;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+};
+
+/** Opens a transaction and claims a batch in it; null (transaction ended) when there is nothing to claim. */
+export async function openClaimTransaction({
+  pool,
+  claimer,
+  leaseMs,
+  log,
+}: {
+  pool: pg.Pool;
+  claimer: BatchClaimer;
+  leaseMs: number;
+  log: Pick<Logger, 'warn'>;
+}): Promise<ClaimTransaction | null> {
+  const client = await pool.connect();
+  let events: ClaimedEvent[];
+  try {
+    await client.query('BEGIN');
+    events = await claimer.claim(client);
+    if (events.length === 0) {
+      await client.query('COMMIT');
+      client.release();
+      return null;
+    }
+  } catch (error) {
+    // A client that failed mid-transaction may have lost its connection: do not hand it out again.
+    client.release(error as Error);
+    throw error;
+  }
+  const stopRenewing = keepClaimAlive({ client, leaseMs, log });
+  let ended = false;
+  async function end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    if (ended) return;
+    ended = true;
+    await stopRenewing();
+    try {
+      await client.query(statement);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    client.release();
+  }
+  return {
+    events,
+    client,
+    commit: () => end('COMMIT'),
+    rollback: () => end('ROLLBACK'),
+  };
+}
