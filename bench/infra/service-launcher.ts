@@ -92,7 +92,8 @@ function baseEnvironment(
   };
 }
 
-type ReadyBody = { checks?: { broker?: { connected?: boolean } } };
+/** What /ready tells anyone (details are for admins): "up" means connected with the circuit closed. */
+type ReadyBody = { checks?: { broker?: { status?: string } } };
 
 /** The whole service (`src/main.ts`: API, live feed and its embedded relay) on a port of its own. */
 export async function startServer(
@@ -118,7 +119,7 @@ export async function startServer(
       try {
         const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) });
         const body = (await response.json()) as ReadyBody;
-        return response.ok && (!relayEnabled || body.checks?.broker?.connected === true);
+        return response.ok && (!relayEnabled || body.checks?.broker?.status === 'up');
       } catch {
         return false;
       }
