@@ -89,14 +89,14 @@ const event = (n: number): PublishedEvent => ({
 async function run(shared: boolean): Promise<{ cpuMs: number; wallMs: number; messages: number }> {
   const feed = createFeed();
   const app = { publishedFeed: { subscribe: () => feed.subscribe() } } as unknown as AppServices;
-  const logger = createLogger({ log: { level: 'silent', pretty: false }, serviceName: 'measure' });
+  const logger = createLogger({ log: { level: 'silent', format: 'json' }, serviceName: 'measure' });
   const plugins: Plugin<GraphQLContext>[] = shared
     ? [sharedSubscriptionExecution({ fields: ['eventPublished'] })]
     : [];
   const yoga = createYoga<Record<string, never>, GraphQLContext>({
     schema,
     plugins,
-    context: () => ({ correlationId: 'measure', logger, app }),
+    context: () => ({ correlationId: 'measure', logger, app, caller: { admin: false, principal: null } }),
   });
   let messages = 0;
   const done: Promise<void>[] = [];

@@ -266,6 +266,18 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     await insert(5, `${midnight} - interval '1 hour'`);
     await insert(4, `greatest(${midnight}, now() - interval '10 minutes')`);
     await insert(3, `greatest(${midnight}, now() - interval '10 seconds')`);
+    // The feed and the counts take only marks older than every transaction still running on the
+    // server (src/outbox/read-published.ts); another database's long transaction would hold these
+    // rows back, and they would be counted as published at the first reading after it ends.
+    await waitFor(
+      async () => {
+        const { rows } = await admin.query<{ settled: boolean }>(
+          'SELECT max(published_xid) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS settled FROM outbox_events',
+        );
+        return rows[0]?.settled === true;
+      },
+      { timeoutMs: 60_000, what: 'the inserted marks to settle' },
+    );
     const config = loadConfig({
       PORT: '0',
       LOG_LEVEL: 'silent',
