@@ -6,9 +6,12 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { allTopics } from '../../src/outbox/topics.ts';
 import { CREATE_PET } from '../domain/domain-app.ts';
 import { graphql } from '../support/graphql-client.ts';
+import { collectMessages } from '../support/kafka-collector.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 let testApp: TestApp;
 
@@ -77,6 +80,50 @@ describe('a flood of health checks and huge queries', () => {
     } finally {
       await locker.query('ROLLBACK').catch(() => {});
       await Promise.all([locker.end(), observer.end()]);
+    }
+  });
+});
+
+describe('the same flood beside a relay', () => {
+  test('does not cost the relay its claims: every event is published exactly once', async () => {
+    const withRelay = await startTestApp({ OUTBOX_LEASE_TIMEOUT: '3' });
+    const collector = await collectMessages(allTopics(withRelay.config.kafka.topicPrefix));
+    const locker = new pg.Client({ connectionString: withRelay.database.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE _prisma_migrations IN ACCESS EXCLUSIVE MODE');
+      const readyFlood = Array.from({ length: 200 }, () =>
+        fetch(`${withRelay.url}/ready`, { signal: AbortSignal.timeout(60_000) }).then(
+          (response) => response.status,
+        ),
+      );
+      const petIds: string[] = [];
+      for (let index = 0; index < 15; index += 1) {
+        const response = await graphql<{ createPet: { pet?: { id: string } } }>(
+          withRelay.graphqlUrl,
+          CREATE_PET,
+          {
+            input: { name: `Relay flood ${index}`, species: 'dog', price: '10.00' },
+          },
+        );
+        petIds.push(response.data?.createPet.pet?.id ?? JSON.stringify(response.errors));
+      }
+      await waitFor(() => petIds.every((id) => collector.messages.some((m) => m.event.aggregateId === id)), {
+        timeoutMs: 60_000,
+        what: 'every pet.created event on Kafka during the flood',
+      });
+      await Promise.all(readyFlood);
+      await collector.caughtUp();
+      // A claim lost to a starved connection would be published again by the next claim: a duplicate.
+      const ids = collector.messages.map((m) => m.event.id);
+      expect(ids.length).toBe(new Set(ids).size);
+      expect(collector.messages.filter((m) => petIds.includes(m.event.aggregateId))).toHaveLength(15);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+      await collector.stop();
+      await withRelay.stop();
     }
   });
 });

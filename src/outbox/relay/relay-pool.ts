@@ -20,6 +20,7 @@ export const RELAY_POOL_SIZE = 6;
  * - lock_timeout and statement_timeout: no relay statement waits on a lock, or runs, longer than a
  *   lease (the claim skips locked rows; the mark touches only rows its own transaction holds).
  * - TCP keepalive: a connection whose server vanished is noticed rather than waited on.
+ * - The pool is the relay's alone: a flood of API or health-check work never takes its connections.
  */
 export function createRelayPool({
   config,
@@ -35,6 +36,9 @@ export function createRelayPool({
     url: config.database.url,
     maxConnections,
     applicationName: 'petstore-outbox-relay',
+    // A step that cannot get a connection within a lease fails and is retried by the loop, rather
+    // than queueing behind work that may never end.
+    connectionTimeoutMs: leaseMs,
     logger,
     sessionLimits: {
       statementTimeoutMs: leaseMs,
