@@ -11,7 +11,7 @@ export type AppServices = {
   topicPrefix: string;
   outboxStatus: OutboxStatusReader;
   publishedFeed: PublishedFeed;
-  /** Relay pause/resume and dead-letter replay (src/modules/outbox/admin.schema.ts). */
+  /** Relay pause/resume and dead-letter replay (src/graphql/schema/relay-admin.ts). */
   outboxAdmin: OutboxAdmin;
   /** Checks the admin bearer token; knows whether admin operations are enabled at all. */
   adminAuth: AdminAuthenticator;

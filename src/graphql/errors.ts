@@ -1,61 +1,17 @@
 import { GraphQLError } from 'graphql';
-import type { z } from 'zod';
+import { NotFoundError, ValidationError, type ValidationIssue } from '../domain/errors.ts';
 import { builder } from './builder.ts';
 
 /**
- * Expected failures. Services throw these; fields list the ones they can produce in their
- * `errors` option, and the errors plugin turns them into members of the field's result union,
- * so a client branches on `__typename` instead of parsing messages. Anything else a resolver
- * throws is masked by yoga and logged (see the logUnexpectedErrors plugin in builder.ts).
+ * How the domain's expected failures (src/domain/errors.ts) reach GraphQL clients: fields list the
+ * ones they can produce in their `errors` option, and the errors plugin turns them into members of the
+ * field's result union, so a client branches on `__typename` instead of parsing messages. Anything
+ * else a resolver throws is masked by yoga and logged (see the logUnexpectedErrors plugin in builder.ts).
  */
 
 /** A client mistake: reported as is (not masked), with a code and the offending field's path. */
 export function badUserInput(message: string, field: readonly string[] = []): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field } });
-}
-
-export type ValidationIssue = { path: string[]; message: string };
-
-/** The input broke one or more rules; nothing was written. Lists every problem, not just the first. */
-export class ValidationError extends Error {
-  readonly issues: ValidationIssue[];
-
-  constructor(issues: ValidationIssue[]) {
-    super(issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; '));
-    this.name = 'ValidationError';
-    this.issues = issues;
-  }
-}
-
-export type EntityName = 'Pet' | 'Order' | 'User';
-
-export class NotFoundError extends Error {
-  constructor(
-    readonly entity: EntityName,
-    readonly id: string,
-  ) {
-    super(`${entity} ${id} does not exist`);
-    this.name = 'NotFoundError';
-  }
-}
-
-/**
- * Parses `input` with `schema`, or throws a ValidationError whose paths start at `path`
- * (the argument's name, e.g. ['input']), so they point at what the client sent.
- */
-export function parseInput<Schema extends z.ZodType>(
-  schema: Schema,
-  input: unknown,
-  path: readonly string[],
-): z.output<Schema> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw new ValidationError(
-    parsed.error.issues.map((issue) => ({
-      path: [...path, ...issue.path.map(String)],
-      message: issue.message,
-    })),
-  );
 }
 
 /** Every expected error implements it, so `... on Error { message }` covers the ones a client does not know yet. */

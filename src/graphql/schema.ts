@@ -1,12 +1,12 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './scalars.ts';
-import '../modules/pets/pet.schema.ts';
-import '../modules/orders/order.schema.ts';
-import '../modules/users/user.schema.ts';
-import '../modules/outbox/outbox-events.schema.ts';
-import '../modules/outbox/outbox.schema.ts';
-import '../modules/outbox/admin.schema.ts';
+import './schema/pets.ts';
+import './schema/orders.ts';
+import './schema/users.ts';
+import './schema/outbox-events.ts';
+import './schema/outbox.ts';
+import './schema/relay-admin.ts';
 
-/** The whole API. Importing a domain's schema file registers its types, queries and mutations. */
+/** The whole API. Importing a file of schema/ registers its types, queries and mutations. */
 export const schema = lexicographicSortSchema(builder.toSchema());

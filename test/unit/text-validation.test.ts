@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { characterCount, characterProblem, text } from '../../src/modules/text.validation.ts';
+import { characterCount, characterProblem, text } from '../../src/modules/shared/text.validation.ts';
 
 describe('text()', () => {
   test('normalises to NFC, trims, and measures in characters after the transform', () => {

@@ -1,18 +1,25 @@
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { eventContextOf } from '../../events/record-event.ts';
-import { builder } from '../../graphql/builder.ts';
-import { ErrorInterface, NotFoundError, ValidationError } from '../../graphql/errors.ts';
-import { loadRecordedEvents, OutboxEventRef } from '../outbox/outbox-events.schema.ts';
-import { PetRef, PetStatusEnum } from '../pets/pet.schema.ts';
-import { PetId } from '../pets/pet.validation.ts';
-import { InvalidTransitionError, PetNotAvailableError } from './order.errors.ts';
-import { cancelOrder, confirmOrder, createOrder, deliverOrder, type OrderChange } from './order.service.ts';
-import { OrderId } from './order.validation.ts';
-import { ORDER_STATUSES } from './order-workflow.ts';
+import { OrderStatus } from '../../generated/prisma/enums.ts';
+import { InvalidTransitionError, PetNotAvailableError } from '../../modules/orders/order.errors.ts';
+import {
+  cancelOrder,
+  confirmOrder,
+  createOrder,
+  deliverOrder,
+  type OrderChange,
+} from '../../modules/orders/order.service.ts';
+import { OrderId } from '../../modules/orders/order.validation.ts';
+import { PetId } from '../../modules/pets/pet.validation.ts';
+import { builder } from '../builder.ts';
+import { ErrorInterface } from '../errors.ts';
+import { loadRecordedEvents, OutboxEventRef } from './outbox-events.ts';
+import { PetRef, PetStatusEnum } from './pets.ts';
 
-export const OrderStatusEnum = builder.enumType('OrderStatus', {
+export const OrderStatusEnum = builder.enumType(OrderStatus, {
+  name: 'OrderStatus',
   description:
     'pending → confirmed → delivered; pending or confirmed → cancelled. Delivered and cancelled are final.',
-  values: ORDER_STATUSES,
 });
 
 const OrderRef = builder.prismaObject('Order', {

@@ -1,14 +1,15 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { builder } from '../../graphql/builder.ts';
-import { badUserInput } from '../../graphql/errors.ts';
+import { OutboxStatus } from '../../generated/prisma/enums.ts';
+import { characterProblem } from '../../modules/shared/text.validation.ts';
+import { withoutUserContact } from '../../modules/users/user-contact-redaction.ts';
 import type { EnqueuedEvent } from '../../outbox/enqueue.ts';
-import { characterProblem } from '../text.validation.ts';
-import { withoutUserContact } from '../users/user-contact-redaction.ts';
+import { builder } from '../builder.ts';
+import { badUserInput } from '../errors.ts';
 
-export const OutboxEventStatusEnum = builder.enumType('OutboxEventStatus', {
+export const OutboxEventStatusEnum = builder.enumType(OutboxStatus, {
+  name: 'OutboxEventStatus',
   description:
     'pending: waiting for the relay; published: on Kafka; failed: gave up after OUTBOX_MAX_RETRIES.',
-  values: ['pending', 'published', 'failed'] as const,
 });
 
 /** A row of the outbox table, with the design document's columns and the relay's bookkeeping. */

@@ -1,9 +1,9 @@
-import { builder } from '../../graphql/builder.ts';
-import { badUserInput } from '../../graphql/errors.ts';
+import { characterProblem } from '../../modules/shared/text.validation.ts';
+import { withoutUserContact } from '../../modules/users/user-contact-redaction.ts';
 import type { OutboxStatus, TopicCounts } from '../../outbox/outbox-status.ts';
 import type { PublishedEvent } from '../../outbox/published-event.ts';
-import { characterProblem } from '../text.validation.ts';
-import { withoutUserContact } from '../users/user-contact-redaction.ts';
+import { builder } from '../builder.ts';
+import { badUserInput } from '../errors.ts';
 import { assertCursorRetained, parseCursor } from './cursor-retention.ts';
 
 const OutboxTopicCounts = builder.objectRef<TopicCounts>('OutboxTopicCounts').implement({

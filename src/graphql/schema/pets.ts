@@ -1,15 +1,15 @@
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { eventContextOf } from '../../events/record-event.ts';
-import { builder } from '../../graphql/builder.ts';
-import { NotFoundError, ValidationError } from '../../graphql/errors.ts';
-import { loadRecordedEvents, OutboxEventRef } from '../outbox/outbox-events.schema.ts';
-import { PET_STATUSES } from './pet.events.ts';
-import { changePetPrice, createPet, type PetChange, updatePet } from './pet.service.ts';
-import { MAX_AGE, MAX_PRICE, PetId } from './pet.validation.ts';
+import { PetStatus } from '../../generated/prisma/enums.ts';
+import { changePetPrice, createPet, type PetChange, updatePet } from '../../modules/pets/pet.service.ts';
+import { MAX_AGE, MAX_PRICE, PetId } from '../../modules/pets/pet.validation.ts';
+import { builder } from '../builder.ts';
+import { loadRecordedEvents, OutboxEventRef } from './outbox-events.ts';
 
-export const PetStatusEnum = builder.enumType('PetStatus', {
+export const PetStatusEnum = builder.enumType(PetStatus, {
+  name: 'PetStatus',
   description:
     'available: can be ordered; pending: reserved by an open order; sold: its order was delivered.',
-  values: PET_STATUSES,
 });
 
 export const PetRef = builder.prismaObject('Pet', {

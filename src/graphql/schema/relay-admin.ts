@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
-import { builder } from '../../graphql/builder.ts';
-import { badUserInput } from '../../graphql/errors.ts';
+import { characterProblem } from '../../modules/shared/text.validation.ts';
 import type { RelayControl } from '../../outbox/relay-control.ts';
 import type { ReplayOutcome } from '../../outbox/replay-failed-events.ts';
-import { characterProblem } from '../text.validation.ts';
+import { builder } from '../builder.ts';
+import { badUserInput } from '../errors.ts';
 
 /**
  * The operator's mutations over every relay instance: pause/resume and dead-letter replay.

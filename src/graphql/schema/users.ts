@@ -1,9 +1,10 @@
+import { ValidationError } from '../../domain/errors.ts';
 import { eventContextOf } from '../../events/record-event.ts';
-import { builder } from '../../graphql/builder.ts';
-import { ErrorInterface, ValidationError } from '../../graphql/errors.ts';
-import { loadRecordedEvents, OutboxEventRef } from '../outbox/outbox-events.schema.ts';
-import { AlreadyRegisteredError, DuplicateEmailError } from './user.errors.ts';
-import { registerUser, type UserChange } from './user.service.ts';
+import { AlreadyRegisteredError, DuplicateEmailError } from '../../modules/users/user.errors.ts';
+import { registerUser, type UserChange } from '../../modules/users/user.service.ts';
+import { builder } from '../builder.ts';
+import { ErrorInterface } from '../errors.ts';
+import { loadRecordedEvents, OutboxEventRef } from './outbox-events.ts';
 
 /**
  * Contact details are personal data: only an admin reads them. Everyone else gets null rather than

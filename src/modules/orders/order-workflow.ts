@@ -1,5 +1,4 @@
-export const ORDER_STATUSES = ['pending', 'confirmed', 'delivered', 'cancelled'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import type { OrderStatus } from '../../generated/prisma/enums.ts';
 
 /**
  * The order workflow of the design document's `process_order_example`, as the only legal moves:

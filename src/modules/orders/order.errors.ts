@@ -1,5 +1,4 @@
-import type { PetStatus } from '../pets/pet.events.ts';
-import type { OrderStatus } from './order-workflow.ts';
+import type { OrderStatus, PetStatus } from '../../generated/prisma/enums.ts';
 
 /** The order is not in a state the requested step may start from; nothing was written. */
 export class InvalidTransitionError extends Error {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineEvent } from '../../events/define-event.ts';
-import { Money, PetSnapshotV1, Timestamp } from '../pets/pet.events.ts';
-import { ORDER_STATUSES, type OrderStatus } from './order-workflow.ts';
+import { OrderStatus } from '../../generated/prisma/enums.ts';
+import { PetSnapshotV1 } from '../pets/pet.events.ts';
+import { Money, Timestamp } from '../shared/event-fields.ts';
 
 /** The order as every order event carries it, after the change. */
 export const OrderSnapshotV1 = z
@@ -11,7 +12,7 @@ export const OrderSnapshotV1 = z
     petId: z.uuid(),
     quantity: z.literal(1).describe('Always 1: a pet is one animal.'),
     specialInstructions: z.string().nullable(),
-    status: z.enum(ORDER_STATUSES),
+    status: z.enum(OrderStatus),
     unitPrice: Money.describe("The pet's price when the order was placed."),
     totalPrice: Money.describe('unitPrice × quantity, exact.'),
     cancelReason: z.string().nullable(),

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { NotFoundError } from '../../domain/errors.ts';
+import { parseInput } from '../../domain/parse-input.ts';
 import { type EventContext, recordEvent } from '../../events/record-event.ts';
-import type { Order, PrismaClient } from '../../generated/prisma/client.ts';
-import { NotFoundError, parseInput } from '../../graphql/errors.ts';
+import type { Order, OrderStatus, PrismaClient } from '../../generated/prisma/client.ts';
 import type { EnqueuedEvent, TransactionClient } from '../../outbox/enqueue.ts';
 import { petSnapshot } from '../pets/pet.events.ts';
-import { changePetStatus } from '../pets/pet-status.ts';
+import { changePetStatus, type PetStatusChange } from '../pets/pet-status.ts';
 import { InvalidTransitionError, PetNotAvailableError } from './order.errors.ts';
 import {
   OrderCancelled,
@@ -15,7 +16,7 @@ import {
   orderSnapshot,
 } from './order.events.ts';
 import { CancelReason, CreateOrderRules, OrderId } from './order.validation.ts';
-import { canTransition, type OrderStatus } from './order-workflow.ts';
+import { canTransition } from './order-workflow.ts';
 
 /** A business change and the events its transaction wrote, in the order written. */
 export type OrderChange = { order: Order; events: EnqueuedEvent[] };
@@ -118,6 +119,39 @@ export async function confirmOrder(
   });
 }
 
+type ClosingStep = {
+  to: 'delivered' | 'cancelled';
+  stamp: { deliveredAt: Date } | { cancelledAt: Date; cancelReason: string };
+  pet: Pick<PetStatusChange, 'to' | 'reason'>;
+  recordOrderEvent: (tx: TransactionClient, order: Order, previous: Order) => Promise<EnqueuedEvent>;
+};
+
+/**
+ * The last step of an order, delivery or cancellation: the order reaches its final status and the pet
+ * it reserved leaves pending (sold, or available again), in one transaction, order event first.
+ */
+async function closeOrder(
+  prisma: PrismaClient,
+  id: string,
+  step: ClosingStep,
+  context: EventContext,
+): Promise<OrderChange> {
+  return prisma.$transaction(async (tx) => {
+    const current = await lockForTransition(tx, id, step.to);
+    const order = await tx.order.update({ where: { id }, data: { status: step.to, ...step.stamp } });
+    const orderEvent = await step.recordOrderEvent(tx, order, current);
+    const released = await changePetStatus(
+      tx,
+      { petId: current.petId, from: 'pending', ...step.pet, orderId: id },
+      context,
+    );
+    if (!released) {
+      throw new Error(`order ${id} is ${current.status} but its pet ${current.petId} is not reserved`);
+    }
+    return { order, events: [orderEvent, released.event] };
+  });
+}
+
 /** confirmed → delivered, and the pet pending → sold; writes `order.delivered` and `pet.status_changed`. */
 export async function deliverOrder(
   prisma: PrismaClient,
@@ -125,22 +159,18 @@ export async function deliverOrder(
   context: EventContext,
 ): Promise<OrderChange> {
   const { id } = parseInput(OrderIdArgs, { id: rawId }, []);
-  return prisma.$transaction(async (tx) => {
-    const current = await lockForTransition(tx, id, 'delivered');
-    const order = await tx.order.update({
-      where: { id },
-      data: { status: 'delivered', deliveredAt: new Date() },
-    });
-    const orderEvent = await recordEvent(tx, OrderDelivered, id, { order: orderSnapshot(order) }, context);
-    const sold = await changePetStatus(
-      tx,
-      { petId: current.petId, from: 'pending', to: 'sold', reason: 'order_delivered', orderId: id },
-      context,
-    );
-    if (!sold)
-      throw new Error(`order ${id} is ${current.status} but its pet ${current.petId} is not reserved`);
-    return { order, events: [orderEvent, sold.event] };
-  });
+  return closeOrder(
+    prisma,
+    id,
+    {
+      to: 'delivered',
+      stamp: { deliveredAt: new Date() },
+      pet: { to: 'sold', reason: 'order_delivered' },
+      recordOrderEvent: (tx, order) =>
+        recordEvent(tx, OrderDelivered, id, { order: orderSnapshot(order) }, context),
+    },
+    context,
+  );
 }
 
 const CancelArgs = z.object({ id: OrderId, reason: CancelReason });
@@ -153,27 +183,23 @@ export async function cancelOrder(
   context: EventContext,
 ): Promise<OrderChange> {
   const { id, reason } = parseInput(CancelArgs, { id: rawId, reason: rawReason }, []);
-  return prisma.$transaction(async (tx) => {
-    const current = await lockForTransition(tx, id, 'cancelled');
-    const previousStatus = current.status as 'pending' | 'confirmed';
-    const order = await tx.order.update({
-      where: { id },
-      data: { status: 'cancelled', cancelledAt: new Date(), cancelReason: reason },
-    });
-    const orderEvent = await recordEvent(
-      tx,
-      OrderCancelled,
-      id,
-      { order: orderSnapshot(order), previousStatus, reason },
-      context,
-    );
-    const released = await changePetStatus(
-      tx,
-      { petId: current.petId, from: 'pending', to: 'available', reason: 'order_cancelled', orderId: id },
-      context,
-    );
-    if (!released)
-      throw new Error(`order ${id} is ${current.status} but its pet ${current.petId} is not reserved`);
-    return { order, events: [orderEvent, released.event] };
-  });
+  return closeOrder(
+    prisma,
+    id,
+    {
+      to: 'cancelled',
+      stamp: { cancelledAt: new Date(), cancelReason: reason },
+      pet: { to: 'available', reason: 'order_cancelled' },
+      recordOrderEvent: (tx, order, previous) =>
+        recordEvent(
+          tx,
+          OrderCancelled,
+          id,
+          // lockForTransition let only pending and confirmed orders through.
+          { order: orderSnapshot(order), previousStatus: previous.status as 'pending' | 'confirmed', reason },
+          context,
+        ),
+    },
+    context,
+  );
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PetId, text } from '../pets/pet.validation.ts';
+import { PetId } from '../pets/pet.validation.ts';
+import { text } from '../shared/text.validation.ts';
 import { UserId } from '../users/user.validation.ts';
 
 export const OrderId = z.uuid('must be an order id (a UUID)');

@@ -1,12 +1,7 @@
 import { type EventContext, recordEvent } from '../../events/record-event.ts';
-import type { Pet } from '../../generated/prisma/client.ts';
+import type { Pet, PetStatus } from '../../generated/prisma/client.ts';
 import type { EnqueuedEvent, TransactionClient } from '../../outbox/enqueue.ts';
-import {
-  type PET_STATUS_CHANGE_REASONS,
-  type PetStatus,
-  PetStatusChanged,
-  petSnapshot,
-} from './pet.events.ts';
+import { type PET_STATUS_CHANGE_REASONS, PetStatusChanged, petSnapshot } from './pet.events.ts';
 
 export type PetStatusChange = {
   petId: string;

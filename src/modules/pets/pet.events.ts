@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../../events/define-event.ts';
-
-export const PET_STATUSES = ['available', 'pending', 'sold'] as const;
-export type PetStatus = (typeof PET_STATUSES)[number];
-
-/** Money in events: an exact decimal string with two places, never a JSON number (a float to most parsers). */
-export const Money = z
-  .string()
-  .regex(/^\d{1,12}\.\d{2}$/)
-  .describe('An exact decimal amount with two places, as a string, e.g. "1200.00".');
-
-export const Timestamp = z.iso.datetime().describe('ISO 8601 in UTC, e.g. "2026-11-26T10:30:00.000Z".');
+import { PetStatus } from '../../generated/prisma/enums.ts';
+import { Money, Timestamp } from '../shared/event-fields.ts';
 
 /** The pet as every pet event carries it: all a consumer needs to act without calling back. */
 export const PetSnapshotV1 = z
@@ -23,7 +14,7 @@ export const PetSnapshotV1 = z
     price: Money,
     category: z.string().nullable(),
     description: z.string().nullable(),
-    status: z.enum(PET_STATUSES).describe('available, pending (reserved by an open order) or sold.'),
+    status: z.enum(PetStatus).describe('available, pending (reserved by an open order) or sold.'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -147,7 +138,7 @@ export const PetStatusChanged = defineEvent({
   emittedBy: 'createOrder, cancelOrder, deliverOrder',
   fields: {
     pet: PetSnapshotV1,
-    previousStatus: z.enum(PET_STATUSES),
+    previousStatus: z.enum(PetStatus),
     reason: z.enum(PET_STATUS_CHANGE_REASONS),
     orderId: z.uuid().describe('The order that caused the change.'),
   },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { NotFoundError } from '../../domain/errors.ts';
+import { parseInput } from '../../domain/parse-input.ts';
 import { type EventContext, recordEvent } from '../../events/record-event.ts';
 import type { Pet, PrismaClient } from '../../generated/prisma/client.ts';
-import { NotFoundError, parseInput } from '../../graphql/errors.ts';
 import type { EnqueuedEvent, TransactionClient } from '../../outbox/enqueue.ts';
 import {
   PET_DESCRIPTIVE_FIELDS,

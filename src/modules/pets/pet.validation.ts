@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { text } from '../text.validation.ts';
-import { PET_STATUSES } from './pet.events.ts';
+import { PetStatus } from '../../generated/prisma/enums.ts';
+import { text } from '../shared/text.validation.ts';
 
 /** No pet in this store costs more: a larger amount is a typo (or worse), refused rather than stored. */
 export const MAX_PRICE = '1000000.00';
 export const MAX_AGE = 100;
-
-/** Trimmed, non-empty, bounded, free of control characters: see text.validation.ts. */
-export { text };
 
 const DECIMAL = /^[+-]?\d+(\.\d+)?$/;
 
@@ -74,7 +71,7 @@ export const CreatePetRules = z.object({
   price: Price,
   category: text(50).nullish(),
   description: text(2000, { multiline: true }).nullish(),
-  status: z.enum(PET_STATUSES).nullish(),
+  status: z.enum(PetStatus).nullish(),
 });
 
 export type CreatePetInput = z.input<typeof CreatePetRules>;

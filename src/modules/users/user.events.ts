@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../events/define-event.ts';
-import { Timestamp } from '../pets/pet.events.ts';
+import { Timestamp } from '../shared/event-fields.ts';
 
 export const UserSnapshotV1 = z.object({
   id: z

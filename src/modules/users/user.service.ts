@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { parseInput } from '../../domain/parse-input.ts';
 import { type EventContext, recordEvent } from '../../events/record-event.ts';
 import { Prisma, type PrismaClient, type User } from '../../generated/prisma/client.ts';
-import { parseInput } from '../../graphql/errors.ts';
 import type { EnqueuedEvent } from '../../outbox/enqueue.ts';
 import { AlreadyRegisteredError, DuplicateEmailError } from './user.errors.ts';
 import { UserRegistered, userSnapshot } from './user.events.ts';

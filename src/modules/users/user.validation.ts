@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../text.validation.ts';
+import { text } from '../shared/text.validation.ts';
 
 /** Client-chosen ids (the design document's `users/{id}/register`), safe in URLs, logs and Kafka keys. */
 export const UserId = z
