@@ -1,0 +1,37 @@
+/**
+ * The layers' import rules, checked by test/unit/import-graph.test.ts (and by `npx depcruise src`).
+ * A rule is a name, why it holds, and the `from` and `to` paths it forbids; add one to the list.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+export default {
+  forbidden: [
+    {
+      name: 'domain-not-graphql',
+      comment: 'The domain (services, validation, events) must load and run without the schema builder.',
+      severity: 'error',
+      from: { path: '^src/(modules|domain)/' },
+      to: { path: '^src/graphql/' },
+    },
+    {
+      name: 'domain-not-http',
+      comment: 'The domain knows no transport.',
+      severity: 'error',
+      from: { path: '^src/(modules|domain)/' },
+      to: { path: '^src/http/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'A cycle makes load order matter and the layers unreadable.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    // Type-only imports count: a type from another layer couples the two just as well.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^src/generated/' },
+  },
+};
