@@ -5,13 +5,14 @@
  * stop: a fast shutdown (clients disconnected, data kept). status: exit 0 when it runs and answers, else 1.
  * EMBEDDED_POSTGRES_PORT / EMBEDDED_POSTGRES_DIR choose its port and directory (see embedded-postgres.ts).
  */
+
+import { DEFAULT_DATABASE_URL } from '../src/config/default-urls.ts';
 import {
   embeddedPostgresStatus,
   startEmbeddedPostgres,
   stopEmbeddedPostgres,
 } from './lib/embedded-postgres.ts';
 import { postgresProblem } from './lib/postgres-probe.ts';
-import { DEFAULT_DATABASE_URL } from './lib/services.ts';
 
 const say = (line: string) => process.stderr.write(`db: ${line}\n`);
 
@@ -24,7 +25,7 @@ async function main(command: string | undefined): Promise<number> {
       console.log(`DATABASE_URL=${url}`);
       if (new URL(url).port !== '5432' && (await postgresProblem(DEFAULT_DATABASE_URL)) === null) {
         say(
-          'another PostgreSQL answers on 127.0.0.1:5432, and npm start uses that one while it answers; ' +
+          `another PostgreSQL answers on ${new URL(DEFAULT_DATABASE_URL).host}, and npm start uses that one while it answers; ` +
             'set DATABASE_URL as above to use the embedded one',
         );
       }

@@ -2,12 +2,11 @@
  * npm run db:migrate (`node dist/migrate-main.js` in a production install) — creates the database if
  * it is missing and applies prisma/migrations through the pg driver (src/db/migrate.ts), recording
  * them in _prisma_migrations as `prisma migrate deploy` would.
- *   DATABASE_URL  defaults to postgresql://postgres@127.0.0.1:5432/petstore
+ *   DATABASE_URL  defaults to DEFAULT_DATABASE_URL (src/config/default-urls.ts)
  * Prints one line per migration applied, or "up to date"; exits 1 with the reason on failure.
  */
+import { DEFAULT_DATABASE_URL } from './config/default-urls.ts';
 import { applyMigrations, createDatabaseIfMissing } from './db/migrate.ts';
-
-const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/petstore';
 
 /** The database's name and host only: the URL may carry a password. */
 function describeDatabase(databaseUrl: string): string {

@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, type IHeaders, Kafka, logLevel, Partitioners, type RecordMetadata } from 'kafkajs';
+import { DEFAULT_KAFKA_BROKER } from '../../src/config/default-urls.ts';
 
-const broker = process.env.KAFKA_BROKER ?? '127.0.0.1:9092';
+const broker = process.env.KAFKA_BROKER ?? DEFAULT_KAFKA_BROKER;
 const run = randomUUID().slice(0, 8);
 const topicA = `compat-${run}-a`;
 const topics = [topicA, `compat-${run}-b`];

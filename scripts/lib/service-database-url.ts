@@ -1,6 +1,6 @@
+import { DEFAULT_DATABASE_URL } from '../../src/config/default-urls.ts';
 import { embeddedPostgresStatus } from './embedded-postgres.ts';
 import { postgresProblem } from './postgres-probe.ts';
-import { DEFAULT_DATABASE_URL } from './services.ts';
 
 /**
  * The database `npm start` uses, found the way it finds it, without starting anything: DATABASE_URL when

@@ -1,8 +1,7 @@
+import { DEFAULT_DATABASE_URL } from '../../src/config/default-urls.ts';
 import { applyMigrations, createDatabaseIfMissing } from '../../src/db/migrate.ts';
 import { isKafkaUp, KAFKA_BROKER, kafkaLogFiles, kafkaStatus, startKafka } from '../kafka/broker.ts';
 import { postgresProblem } from './postgres-probe.ts';
-
-export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/petstore';
 
 type Say = (line: string) => void;
 
@@ -46,7 +45,7 @@ export async function ensurePostgresInUse(databaseUrl: string | undefined, say: 
   if (databaseUrl) {
     throw new Error(`PostgreSQL at DATABASE_URL does not answer: ${problem}`);
   }
-  say(`no PostgreSQL answers at 127.0.0.1:5432 (${problem}); starting the embedded one`);
+  say(`no PostgreSQL answers at ${new URL(url).host} (${problem}); starting the embedded one`);
   const wasRunning = embedded.running !== undefined;
   return {
     url: await startEmbeddedPostgres(say),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MESSAGE_FORMATS } from '../outbox/kafka-message.ts';
+import { DEFAULT_DATABASE_URL, DEFAULT_KAFKA_BROKER } from './default-urls.ts';
 
 /**
  * The service's whole configuration, read from the environment in this one place.
@@ -84,8 +85,8 @@ const SECRET_VARIABLES = new Set(['ADMIN_TOKEN', 'KAFKA_SASL_PASSWORD']);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/petstore'),
-  KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
+  DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
+  KAFKA_BROKERS: brokerList.default([DEFAULT_KAFKA_BROKER]),
   KAFKA_TOPIC_PREFIX: topicPrefix.default('petstore'),
   KAFKA_CLIENT_ID: z.string().trim().min(1).default('petstore-outbox'),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { DEFAULT_MAINTENANCE_DATABASE_URL } from '../../src/config/default-urls.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCHEMA_PATH = join(REPO_ROOT, 'prisma', 'schema.prisma');
@@ -763,7 +764,7 @@ export async function compareSchemaWithDatabase(
 
 /** Where test databases are created: TEST_DATABASE_URL, or the local server's maintenance database. */
 export function testServerUrl(): string {
-  return process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+  return process.env.TEST_DATABASE_URL || DEFAULT_MAINTENANCE_DATABASE_URL;
 }
 
 /** Creates `petstore_test_<prefix>_<random>` on the test server and returns its URL. */

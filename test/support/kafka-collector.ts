@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { DEFAULT_KAFKA_BROKER } from '../../src/config/default-urls.ts';
 import { type DeliveredEvent, readDeliveredEvent } from '../../src/inbox/read-delivered-event.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -35,7 +36,7 @@ export function toCollectedMessage(
   };
 }
 
-export const TEST_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const TEST_BROKERS = (process.env.KAFKA_BROKERS ?? DEFAULT_KAFKA_BROKER).split(',');
 
 /**
  * An independent consumer (its own group, from the beginning) that records every message of

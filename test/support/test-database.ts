@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { DEFAULT_MAINTENANCE_DATABASE_URL } from '../../src/config/default-urls.ts';
 
 /**
  * The server's maintenance database; throwaway test databases are created from it. Read when used:
  * the global setup settles TEST_DATABASE_URL (it may start the embedded PostgreSQL) after this loads.
  */
 export function adminDatabaseUrl(): string {
-  return process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  return process.env.TEST_DATABASE_URL ?? DEFAULT_MAINTENANCE_DATABASE_URL;
 }
 
 export function databaseUrl(name: string): string {
