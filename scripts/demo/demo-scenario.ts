@@ -1,3 +1,4 @@
+import { EXAMPLE_PET_INPUT } from '../../src/modules/pets/example-pet.ts';
 import type { GraphQLClient } from './graphql-client.ts';
 
 /**
@@ -67,15 +68,7 @@ function expectPayload<T extends MutationResult>(step: string, result: T, payloa
 }
 
 const DEMO_PETS = [
-  {
-    name: 'Buddy',
-    species: 'dog',
-    breed: 'Golden Retriever',
-    age: 3,
-    price: '1200.00',
-    category: 'friendly',
-    description: 'A friendly and energetic dog',
-  },
+  EXAMPLE_PET_INPUT,
   { name: 'Max', species: 'dog', price: '800.00' },
   { name: 'Whiskers', species: 'cat', breed: 'Maine Coon', age: 2, price: '450.00' },
 ];

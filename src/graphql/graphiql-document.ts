@@ -1,4 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { EXAMPLE_PET_INPUT } from '../modules/pets/example-pet.ts';
 
 /**
  * What GraphiQL opens with: the design document's scenarios as named operations, variables ready to
@@ -112,15 +113,7 @@ query RelayStatus {
 `;
 
 export const GRAPHIQL_VARIABLES = {
-  pet: {
-    name: 'Buddy',
-    species: 'dog',
-    breed: 'Golden Retriever',
-    age: 3,
-    price: '1200.00',
-    category: 'friendly',
-    description: 'A friendly and energetic dog',
-  },
+  pet: EXAMPLE_PET_INPUT,
   petId: 'paste the id CreatePet returned',
   customerId: 'customer_123',
   orderId: 'paste the id OrderWorkflow returned',

@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { waitFor } from '../support/wait-for.ts';
+import { afterAll, describe, expect } from 'vitest';
 import {
   CANCEL_ORDER,
   CREATE_ORDER,
@@ -9,8 +8,9 @@ import {
   newPet,
   orderStep,
   type Result,
-  startDomainApp,
-} from './domain-app.ts';
+} from '../support/domain-app.ts';
+import { test } from '../support/fixtures.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 let app: DomainApp;
 let admin: pg.Client;
@@ -18,8 +18,8 @@ let admin: pg.Client;
  * snapshotted once per transaction and the watching must happen outside the lock holder's. */
 let locker: pg.Client;
 
-beforeAll(async () => {
-  app = await startDomainApp();
+test.beforeAll(async ({ domainApp }) => {
+  app = domainApp;
   admin = new pg.Client({ connectionString: app.testApp.database.url });
   locker = new pg.Client({ connectionString: app.testApp.database.url });
   await admin.connect();
@@ -29,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await locker?.end();
   await admin?.end();
-  await app?.stop();
 });
 
 const ROUNDS = 25;

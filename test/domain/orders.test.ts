@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   CANCEL_ORDER,
   CREATE_ORDER,
@@ -7,17 +7,13 @@ import {
   newPet,
   orderStep,
   type Result,
-  startDomainApp,
-} from './domain-app.ts';
+} from '../support/domain-app.ts';
+import { test } from '../support/fixtures.ts';
 
 let app: DomainApp;
 
-beforeAll(async () => {
-  app = await startDomainApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
+test.beforeAll(({ domainApp }) => {
+  app = domainApp;
 });
 
 const steps = (events: { event_type: string; aggregate_sequence: number }[]) =>

@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type DomainApp, newOrder, newPet, type Result, startDomainApp } from './domain-app.ts';
+import { describe, expect } from 'vitest';
+import { type DomainApp, newOrder, newPet, type Result } from '../support/domain-app.ts';
+import { test } from '../support/fixtures.ts';
 
 let app: DomainApp;
 
-beforeAll(async () => {
-  app = await startDomainApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
+test.beforeAll(({ domainApp }) => {
+  app = domainApp;
 });
 
 const OUTBOX_EVENTS = `query (

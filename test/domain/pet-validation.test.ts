@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   CREATE_PET,
   type DomainApp,
@@ -6,17 +6,13 @@ import {
   expectNothingWritten,
   newPet,
   PET_FIELDS,
-  startDomainApp,
-} from './domain-app.ts';
+} from '../support/domain-app.ts';
+import { test } from '../support/fixtures.ts';
 
 let app: DomainApp;
 
-beforeAll(async () => {
-  app = await startDomainApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
+test.beforeAll(({ domainApp }) => {
+  app = domainApp;
 });
 
 const valid = { name: 'Buddy', species: 'dog', price: '1200.00' };

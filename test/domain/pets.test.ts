@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   CREATE_PET,
   type DomainApp,
@@ -8,17 +8,14 @@ import {
   newPet,
   PET_FIELDS,
   type Result,
-  startDomainApp,
-} from './domain-app.ts';
+} from '../support/domain-app.ts';
+import { examplePetInput } from '../support/example-pet.ts';
+import { test } from '../support/fixtures.ts';
 
 let app: DomainApp;
 
-beforeAll(async () => {
-  app = await startDomainApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
+test.beforeAll(({ domainApp }) => {
+  app = domainApp;
 });
 
 const UPDATE_PET = `mutation ($id: ID!, $input: UpdatePetInput!) {
@@ -41,30 +38,14 @@ describe('createPet', () => {
     const { createPet } = await app.gql(
       CREATE_PET,
       {
-        input: {
-          name: '  Buddy ',
-          species: 'Dog',
-          breed: 'Golden Retriever',
-          age: 3,
-          price: '1200',
-          category: 'friendly',
-          description: 'A friendly and energetic dog',
-        },
+        input: examplePetInput({ name: '  Buddy ', species: 'Dog', price: '1200' }),
       },
       { 'x-correlation-id': 'corr-pets-1' },
     );
     expect(createPet?.__typename).toBe('PetPayload');
     const pet = createPet?.pet;
     // Trimmed, species lower-cased, price canonical with two decimals.
-    expect(pet).toMatchObject({
-      name: 'Buddy',
-      species: 'dog',
-      breed: 'Golden Retriever',
-      age: 3,
-      price: '1200.00',
-      category: 'friendly',
-      status: 'available',
-    });
+    expect(pet).toMatchObject({ ...examplePetInput(), status: 'available' });
     expect(await app.counts()).toMatchObject({ pets: before.pets + 1, events: before.events + 1 });
 
     const row = await app.testApp.app.services.prisma.pet.findUniqueOrThrow({ where: { id: pet.id } });
@@ -83,13 +64,7 @@ describe('createPet', () => {
       schemaVersion: 1,
       pet: {
         id: pet.id,
-        name: 'Buddy',
-        species: 'dog',
-        breed: 'Golden Retriever',
-        age: 3,
-        price: '1200.00',
-        category: 'friendly',
-        description: 'A friendly and energetic dog',
+        ...examplePetInput(),
         status: 'available',
         createdAt: pet.createdAt,
         updatedAt: pet.updatedAt,

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { topicFor } from '../../src/outbox/topics.ts';
+import { CREATE_ORDER, CREATE_PET, REGISTER_USER, type Result } from '../support/domain-app.ts';
+import { examplePetInput } from '../support/example-pet.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { type CollectedMessage, collectMessages } from '../support/kafka-collector.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { CREATE_ORDER, CREATE_PET, REGISTER_USER, type Result } from './domain-app.ts';
 
 let testApp: TestApp;
 
@@ -49,15 +50,7 @@ describe("the design document's scenarios, through Kafka", () => {
       const pet = await mutate(
         CREATE_PET,
         {
-          input: {
-            name: 'Buddy',
-            species: 'dog',
-            breed: 'Golden Retriever',
-            age: 3,
-            price: '1200.00',
-            category: 'friendly',
-            description: 'A friendly and energetic dog',
-          },
+          input: examplePetInput(),
         },
         'seed-pet',
       );

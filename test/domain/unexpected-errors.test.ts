@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
+import { REGISTER_USER } from '../support/domain-app.ts';
+import { test } from '../support/fixtures.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { REGISTER_USER } from './domain-app.ts';
 
 /** Every log line the service writes, parsed. */
 const logLines: Record<string, unknown>[] = [];
@@ -17,12 +17,10 @@ const sink = new Writable({
   },
 });
 
-let database: TestDatabase;
 let app: App;
 let url: string;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+test.beforeAll(async ({ database }) => {
   const config = loadConfig({
     PORT: '0',
     KAFKA_TOPIC_PREFIX: randomTopicPrefix(),
@@ -35,7 +33,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.stop();
-  await database?.drop();
 });
 
 describe('an unexpected error', () => {

@@ -1,23 +1,14 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ADMIN_HEADERS } from '../support/admin.ts';
+import { type DomainApp, expectNothingWritten, REGISTER_USER, type Result } from '../support/domain-app.ts';
+import { test } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';
-import {
-  type DomainApp,
-  expectNothingWritten,
-  REGISTER_USER,
-  type Result,
-  startDomainApp,
-} from './domain-app.ts';
 
 let app: DomainApp;
 
-beforeAll(async () => {
-  app = await startDomainApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
+test.beforeAll(({ domainApp }) => {
+  app = domainApp;
 });
 
 let next = 0;

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { EventContractError, recordEvent } from '../../src/events/record-event.ts';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import type { Database } from '../../src/infra/db.ts';
 import { PetCreated } from '../../src/modules/pets/pet.events.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { test } from '../support/fixtures.ts';
 
-let database: TestDatabase;
 let db: Database;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await database?.drop();
+test.beforeAll(({ database }) => {
+  db = database.db;
 });
 
 describe('recordEvent', () => {

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { allTopics } from '../../src/outbox/topics.ts';
-import { CREATE_PET } from '../domain/domain-app.ts';
+import { CREATE_PET } from '../support/domain-app.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';

@@ -3,7 +3,7 @@
  * surrogates, strings that grow when lower-cased, and decomposed Unicode. Each mutation answers with a
  * ValidationError (never "Unexpected error") and writes nothing; valid text is stored normalised.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   CANCEL_ORDER,
   CREATE_ORDER,
@@ -14,17 +14,13 @@ import {
   newOrder,
   newPet,
   REGISTER_USER,
-  startDomainApp,
-} from '../domain/domain-app.ts';
+} from '../support/domain-app.ts';
+import { test } from '../support/fixtures.ts';
 
 let app: DomainApp;
 
-beforeAll(async () => {
-  app = await startDomainApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
+test.beforeAll(({ domainApp }) => {
+  app = domainApp;
 });
 
 const valid = { name: 'Buddy', species: 'dog', price: '12.00' };

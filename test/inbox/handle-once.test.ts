@@ -4,25 +4,18 @@
  * failed attempt leaves no trace, so the redelivery applies the event; consumers are independent.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { handleMessageOnce, handleOnce } from '../../src/inbox/handle-once.ts';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import type { Database } from '../../src/infra/db.ts';
 import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
 import { createMessageEncoder, type MessageFormat } from '../../src/outbox/kafka-message.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { test } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-let database: TestDatabase;
 let db: Database;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await database?.drop();
+test.beforeAll(({ database }) => {
+  db = database.db;
 });
 
 async function applied(consumer: string): Promise<number> {

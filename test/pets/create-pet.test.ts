@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import { createPet } from '../../src/modules/pets/pet.service.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { examplePetInput } from '../support/example-pet.ts';
+import { test } from '../support/fixtures.ts';
 
-let database: TestDatabase;
 let db: Database;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await database?.drop();
+test.beforeAll(({ database }) => {
+  db = database.db;
 });
 
 async function counts() {
@@ -25,11 +19,10 @@ async function counts() {
 
 describe('createPet', () => {
   test('writes the pet and its pet.created outbox row together', async () => {
-    const { pet } = await createPet(
-      db.prisma,
-      { name: 'Buddy', species: 'dog', breed: 'Golden Retriever', age: 3, price: '1200.00' },
-      { correlationId: 'corr-create-1', topicPrefix: 'petstore' },
-    );
+    const { pet } = await createPet(db.prisma, examplePetInput(), {
+      correlationId: 'corr-create-1',
+      topicPrefix: 'petstore',
+    });
     const { rows } = await db.pool.query('SELECT * FROM outbox_events WHERE aggregate_id = $1', [pet.id]);
     expect(rows).toHaveLength(1);
     const [row] = rows;
@@ -47,7 +40,7 @@ describe('createPet', () => {
     const data = JSON.parse(row.event_data);
     expect(data).toMatchObject({
       schemaVersion: 1,
-      pet: { id: pet.id, name: 'Buddy', species: 'dog', breed: 'Golden Retriever', age: 3, price: '1200.00' },
+      pet: { id: pet.id, ...examplePetInput() },
     });
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../../events/define-event.ts';
 import { OrderStatus } from '../../generated/prisma/enums.ts';
-import { PetSnapshotV1 } from '../pets/pet.events.ts';
+import { PetCreated, PetSnapshotV1 } from '../pets/pet.events.ts';
 import { Money, Timestamp } from '../shared/event-fields.ts';
 
 /** The order as every order event carries it, after the change. */
@@ -66,7 +66,7 @@ export function orderSnapshot(order: OrderRow): OrderSnapshot {
 const exampleOrder: OrderSnapshot = {
   id: '5d2a8e61-3c4f-4b7a-8e9d-0a1b2c3d4e5f',
   customerId: 'customer_123',
-  petId: '0b9f3c52-8a3e-4a8e-9d4b-2f6c1e7a5d10',
+  petId: PetCreated.example.pet.id,
   quantity: 1,
   specialInstructions: 'Please handle with care',
   status: 'pending',
@@ -93,19 +93,7 @@ export const OrderCreated = defineEvent({
   },
   example: {
     order: exampleOrder,
-    pet: {
-      id: exampleOrder.petId,
-      name: 'Buddy',
-      species: 'dog',
-      breed: 'Golden Retriever',
-      age: 3,
-      price: '1200.00',
-      category: 'friendly',
-      description: 'A friendly and energetic dog',
-      status: 'pending',
-      createdAt: '2026-11-26T10:30:00.000Z',
-      updatedAt: '2026-11-27T09:00:00.000Z',
-    },
+    pet: { ...PetCreated.example.pet, status: 'pending', updatedAt: '2026-11-27T09:00:00.000Z' },
   },
 });
 

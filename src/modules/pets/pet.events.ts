@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '../../events/define-event.ts';
 import { PetStatus } from '../../generated/prisma/enums.ts';
 import { Money, Timestamp } from '../shared/event-fields.ts';
+import { EXAMPLE_PET_INPUT } from './example-pet.ts';
 
 /** The pet as every pet event carries it: all a consumer needs to act without calling back. */
 export const PetSnapshotV1 = z
@@ -55,13 +56,7 @@ export function petSnapshot(pet: PetRow): PetSnapshot {
 
 const examplePet: PetSnapshot = {
   id: '0b9f3c52-8a3e-4a8e-9d4b-2f6c1e7a5d10',
-  name: 'Buddy',
-  species: 'dog',
-  breed: 'Golden Retriever',
-  age: 3,
-  price: '1200.00',
-  category: 'friendly',
-  description: 'A friendly and energetic dog',
+  ...EXAMPLE_PET_INPUT,
   status: 'available',
   createdAt: '2026-11-26T10:30:00.000Z',
   updatedAt: '2026-11-26T10:30:00.000Z',

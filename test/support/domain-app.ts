@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { type GraphQLResponse, graphql } from '../support/graphql-client.ts';
-import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { type GraphQLResponse, graphql } from './graphql-client.ts';
+import { startTestApp, type TestApp } from './test-app.ts';
 
 /** A GraphQL result union member: always asked for with `__typename`. */
 // biome-ignore lint/suspicious/noExplicitAny: test-side view of arbitrary GraphQL results
