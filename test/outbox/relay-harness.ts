@@ -4,9 +4,8 @@
  * through the real enqueue path, and Kafka read by independent consumers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { type Config, loadConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/infra/db.ts';
@@ -17,12 +16,15 @@ import { createConfiguredPublisher, type EventPublisher } from '../../src/outbox
 import { createRelayPool } from '../../src/outbox/relay/relay-pool.ts';
 import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
-import { type CollectedMessage, toCollectedMessage } from '../support/kafka-collector.ts';
+import { type CollectedMessage, TEST_BROKERS } from '../support/kafka-collector.ts';
+import { sequencesByAggregate } from '../support/kafka-order.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { waitFor } from '../support/wait-for.ts';
+
+export { sequencesByAggregate } from '../support/kafka-order.ts';
+export { readTopics } from '../support/read-topics.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+export const DEFAULT_BROKERS = TEST_BROKERS.join(',');
 
 export function testConfig(env: Record<string, string>): Config {
   return loadConfig({
@@ -188,79 +190,6 @@ export function petEvents(
     eventType: 'pet.test_event',
     data: { n: i },
   }));
-}
-
-/**
- * Reads every message of some topics, from the beginning up to the offsets that were the end when
- * called, with a consumer group of its own: what the relay really put on the broker.
- */
-export async function readTopics(brokers: string, topics: readonly string[]): Promise<CollectedMessage[]> {
-  const kafka = new Kafka({
-    clientId: 'test-reader',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  const remaining = new Map<string, bigint>();
-  for (const topic of topics) {
-    for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-      if (BigInt(high) > 0n) remaining.set(`${topic}:${partition}`, BigInt(high));
-    }
-  }
-  await admin.disconnect();
-  const messages: CollectedMessage[] = [];
-  if (remaining.size === 0) return messages;
-  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      const key = `${topic}:${partition}`;
-      const high = remaining.get(key);
-      if (high === undefined || BigInt(message.offset) >= high) return;
-      messages.push(toCollectedMessage(topic, partition, message));
-      if (BigInt(message.offset) + 1n >= high) {
-        remaining.delete(key);
-        if (remaining.size === 0) done();
-      }
-    },
-  });
-  try {
-    await Promise.race([
-      finished,
-      waitFor(() => remaining.size === 0, { timeoutMs: 60_000, what: 'reading the topics to their end' }),
-    ]);
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}
-
-/**
- * The per-aggregate order as Kafka holds it: for each key, the aggregate sequences in offset order
- * (one aggregate is one key is one partition, so offset order is the order consumers see).
- */
-export function sequencesByAggregate(messages: readonly CollectedMessage[]): Map<string, number[]> {
-  const sorted = [...messages].sort((a, b) =>
-    a.topic !== b.topic
-      ? a.topic.localeCompare(b.topic)
-      : a.partition !== b.partition
-        ? a.partition - b.partition
-        : Number(BigInt(a.offset) - BigInt(b.offset)),
-  );
-  const result = new Map<string, number[]>();
-  for (const message of sorted) {
-    const key = `${message.event.aggregateType}/${message.key}`;
-    const list = result.get(key) ?? [];
-    list.push(message.event.aggregateSequence);
-    result.set(key, list);
-  }
-  return result;
 }
 
 /** Aggregates whose sequences on Kafka are not strictly increasing (duplicates or overtaking). */

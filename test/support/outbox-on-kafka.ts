@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { readTopics } from '../outbox/relay-harness.ts';
 import type { CollectedMessage } from './kafka-collector.ts';
+import { inKafkaOrder, sequencesByAggregate } from './kafka-order.ts';
+import { readTopics } from './read-topics.ts';
 
 type Queryable = Pick<pg.Client, 'query'>;
 
@@ -20,15 +21,6 @@ export type OutboxOnKafka = {
 
 const eventIdOf = (message: CollectedMessage) => message.event.id;
 
-/** Kafka order: by topic, partition, offset. */
-function inKafkaOrder(messages: readonly CollectedMessage[]): CollectedMessage[] {
-  return [...messages].sort((a, b) =>
-    a.topic !== b.topic
-      ? a.topic.localeCompare(b.topic)
-      : a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-  );
-}
-
 /**
  * Reads `topics` to their end and compares them with the outbox table: the outbox's promise is that
  * Kafka holds exactly the committed events (none lost, none phantom), each aggregate's in sequence
@@ -40,33 +32,26 @@ export async function compareKafkaWithOutbox(
   brokers: string,
   topics: readonly string[],
 ): Promise<OutboxOnKafka> {
-  const { rows } = await db.query<{
-    id: string;
-    aggregate_type: string;
-    aggregate_id: string;
-    aggregate_sequence: number;
-  }>('SELECT id::text, aggregate_type, aggregate_id, aggregate_sequence FROM outbox_events');
+  const { rows } = await db.query<{ id: string }>('SELECT id::text FROM outbox_events');
   const messages = await readTopics(brokers, topics);
-  const inOutbox = new Map(rows.map((row) => [row.id, row]));
+  const inOutbox = new Set(rows.map((row) => row.id));
   const onKafka = new Set(messages.map(eventIdOf));
 
+  // First deliveries of committed events only: a redelivery is allowed, a phantom is reported apart.
   const seen = new Set<string>();
-  const byAggregate = new Map<string, number[]>();
-  for (const message of inKafkaOrder(messages)) {
+  const firstDeliveries = inKafkaOrder(messages).filter((message) => {
     const id = eventIdOf(message);
-    const row = inOutbox.get(id);
-    if (seen.has(id) || !row) continue;
+    if (seen.has(id) || !inOutbox.has(id)) return false;
     seen.add(id);
-    const key = `${row.aggregate_type}/${row.aggregate_id}`;
-    byAggregate.set(key, [...(byAggregate.get(key) ?? []), row.aggregate_sequence]);
-  }
+    return true;
+  });
   return {
     committed: rows.length,
     messages: messages.length,
     redelivered: messages.length - onKafka.size,
-    lost: [...inOutbox.keys()].filter((id) => !onKafka.has(id)),
+    lost: [...inOutbox].filter((id) => !onKafka.has(id)),
     phantom: [...onKafka].filter((id) => !inOutbox.has(id)),
-    outOfOrder: [...byAggregate]
+    outOfOrder: [...sequencesByAggregate(firstDeliveries)]
       .filter(([, sequence]) => sequence.some((n, i) => n !== i + 1))
       .map(([aggregate, sequence]) => `${aggregate}: ${sequence.join(',')}`),
   };
