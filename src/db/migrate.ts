@@ -27,6 +27,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { withTransaction } from '../infra/with-transaction.ts';
 
 /** The folder Prisma reads, found from this file so it does not depend on the working directory. */
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
@@ -375,25 +376,24 @@ async function applyOneMigration(client: pg.Client, directory: MigrationDirector
   const id = randomUUID();
   logger.info(`Applying migration \`${directory.name}\``);
 
-  await client.query('BEGIN');
   try {
-    await client.query(
-      `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, started_at, migration_name)
-       VALUES ($1, $2, clock_timestamp(), $3)`,
-      [id, migrationChecksum(script), directory.name],
-    );
-    // No parameters: pg then uses the simple query protocol, which runs a multi-statement script,
-    // as Prisma's raw_cmd does.
-    await client.query(script);
-    await client.query(
-      `UPDATE ${MIGRATIONS_TABLE}
-          SET applied_steps_count = applied_steps_count + 1, finished_at = clock_timestamp()
-        WHERE id = $1`,
-      [id],
-    );
-    await client.query('COMMIT');
+    await withTransaction(client, async (tx) => {
+      await tx.query(
+        `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, started_at, migration_name)
+         VALUES ($1, $2, clock_timestamp(), $3)`,
+        [id, migrationChecksum(script), directory.name],
+      );
+      // No parameters: pg then uses the simple query protocol, which runs a multi-statement script,
+      // as Prisma's raw_cmd does.
+      await tx.query(script);
+      await tx.query(
+        `UPDATE ${MIGRATIONS_TABLE}
+            SET applied_steps_count = applied_steps_count + 1, finished_at = clock_timestamp()
+          WHERE id = $1`,
+        [id],
+      );
+    });
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {}); // a broken connection rolls back by itself
     // Best effort: the migration's own error is what the operator needs, not a bookkeeping failure.
     await recordRolledBackAttempt(client, directory.name, migrationChecksum(script), error).catch(() => {});
     throw new Error(
