@@ -5,7 +5,7 @@ import type { OutboxAdmin } from '../outbox/outbox-admin.ts';
 import type { OutboxStatusReader } from '../outbox/outbox-status.ts';
 import type { PublishedFeed } from '../outbox/published-feed.ts';
 
-/** What resolvers may use: built once in main.ts, shared by every request. */
+/** What resolvers may use: built once in app.ts (buildApp), shared by every request. */
 export type AppServices = {
   prisma: PrismaClient;
   topicPrefix: string;

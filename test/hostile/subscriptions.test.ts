@@ -1,5 +1,5 @@
 /**
- * Subscriptions abused: a cursor past any 64-bit number (it used to make the feed loop forever), a
+ * Subscriptions abused: a cursor past any 64-bit number (which must not make the feed loop forever), a
  * cursor whose successors retention deleted, filters full of NUL, and sockets that open subscriptions
  * or connections without end.
  */

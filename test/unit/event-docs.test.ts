@@ -11,7 +11,7 @@ describe('the event contract', () => {
     expect(committed).toBe(renderEventDocs(eventContract));
   });
 
-  test('has the event types the issue names, each once, named <aggregate>.<verb>', () => {
+  test("has the design document's event types, each once, named <aggregate>.<verb>", () => {
     const types = eventContract.map((event) => event.type);
     expect(new Set(types).size).toBe(types.length);
     expect(types).toEqual(
