@@ -1,3 +1,4 @@
+import { EXAMPLE_ORDER_INPUT } from '../../src/modules/orders/example-order.ts';
 import { EXAMPLE_PET_INPUT } from '../../src/modules/pets/example-pet.ts';
 import type { GraphQLClient } from './graphql-client.ts';
 
@@ -106,12 +107,7 @@ export async function runDemoScenario({
   }>(
     CREATE_ORDER,
     {
-      input: {
-        customerId: 'customer_123',
-        petId: buddy.id,
-        quantity: 1,
-        specialInstructions: 'Please handle with care',
-      },
+      input: { ...EXAMPLE_ORDER_INPUT, petId: buddy.id },
     },
     correlation('order-create'),
   );

@@ -8,6 +8,7 @@ import {
   orderStep,
   type Result,
 } from '../support/domain-app.ts';
+import { exampleOrderInput } from '../support/examples.ts';
 import { test } from '../support/fixtures.ts';
 
 let app: DomainApp;
@@ -26,22 +27,14 @@ describe('createOrder', () => {
     const { createOrder } = await app.gql(
       CREATE_ORDER,
       {
-        input: {
-          customerId: 'customer_123',
-          petId,
-          quantity: 1,
-          specialInstructions: 'Please handle with care',
-        },
+        input: exampleOrderInput(petId),
       },
       { 'x-correlation-id': 'corr-order-1' },
     );
     expect(createOrder?.__typename).toBe('OrderPayload');
     const order = createOrder?.order;
     expect(order).toMatchObject({
-      customerId: 'customer_123',
-      petId,
-      quantity: 1,
-      specialInstructions: 'Please handle with care',
+      ...exampleOrderInput(petId),
       status: 'pending',
       unitPrice: '1200.00',
       totalPrice: '1200.00',

@@ -9,7 +9,7 @@ import {
   PET_FIELDS,
   type Result,
 } from '../support/domain-app.ts';
-import { examplePetInput } from '../support/example-pet.ts';
+import { examplePetInput } from '../support/examples.ts';
 import { test } from '../support/fixtures.ts';
 
 let app: DomainApp;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { topicFor } from '../../src/outbox/topics.ts';
 import { CREATE_ORDER, CREATE_PET, REGISTER_USER, type Result } from '../support/domain-app.ts';
-import { examplePetInput } from '../support/example-pet.ts';
+import { exampleOrderInput, examplePetInput } from '../support/examples.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { type CollectedMessage, collectMessages } from '../support/kafka-collector.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
@@ -58,12 +58,7 @@ describe("the design document's scenarios, through Kafka", () => {
       const order = await mutate(
         CREATE_ORDER,
         {
-          input: {
-            customerId: 'customer_123',
-            petId,
-            quantity: 1,
-            specialInstructions: 'Please handle with care',
-          },
+          input: exampleOrderInput(petId),
           confirm: true,
         },
         'seed-order',

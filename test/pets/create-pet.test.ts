@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import type { Database } from '../../src/infra/db.ts';
 import { createPet } from '../../src/modules/pets/pet.service.ts';
-import { examplePetInput } from '../support/example-pet.ts';
+import { examplePetInput } from '../support/examples.ts';
 import { test } from '../support/fixtures.ts';
 
 let db: Database;

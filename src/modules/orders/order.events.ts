@@ -3,6 +3,7 @@ import { defineEvent } from '../../events/define-event.ts';
 import { OrderStatus } from '../../generated/prisma/enums.ts';
 import { PetCreated, PetSnapshotV1 } from '../pets/pet.events.ts';
 import { Money, Timestamp } from '../shared/event-fields.ts';
+import { EXAMPLE_ORDER_INPUT } from './example-order.ts';
 
 /** The order as every order event carries it, after the change. */
 export const OrderSnapshotV1 = z
@@ -65,10 +66,8 @@ export function orderSnapshot(order: OrderRow): OrderSnapshot {
 
 const exampleOrder: OrderSnapshot = {
   id: '5d2a8e61-3c4f-4b7a-8e9d-0a1b2c3d4e5f',
-  customerId: 'customer_123',
+  ...EXAMPLE_ORDER_INPUT,
   petId: PetCreated.example.pet.id,
-  quantity: 1,
-  specialInstructions: 'Please handle with care',
   status: 'pending',
   unitPrice: '1200.00',
   totalPrice: '1200.00',
