@@ -140,7 +140,10 @@ export const OrderCancelled = defineEvent({
   emittedBy: 'cancelOrder',
   fields: {
     order: OrderSnapshotV1,
-    previousStatus: z.enum(['pending', 'confirmed']).describe('The status the order was cancelled from.'),
+    previousStatus: z
+      .enum(OrderStatus)
+      .extract([OrderStatus.pending, OrderStatus.confirmed])
+      .describe('The status the order was cancelled from.'),
     reason: z.string().describe("The client's reason, also in order.cancelReason."),
   },
   example: {
