@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/infra/logger.ts';
+import { test } from '../support/fixtures.ts';
 import { collectSubscription, graphql, wsClient } from '../support/graphql-client.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import type { TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { createPetThroughApi, sseSubscribe } from './live-helpers.ts';
 
@@ -38,8 +39,8 @@ async function startServer(): Promise<{ app: App; url: string }> {
   return server;
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
   topicPrefix = randomTopicPrefix();
   // The relay runs in a process of its own (npm run relay), as it would in production.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay-main.ts'], {
@@ -76,7 +77,6 @@ afterAll(async () => {
     relay.child.kill('SIGTERM');
     await relay.exited;
   }
-  await database?.drop();
 });
 
 describe('with the relay in another process and two GraphQL servers', () => {

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { freePort } from '../../scripts/lib/free-port.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { test } from '../support/fixtures.ts';
+import type { TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { runNpmScript } from './run-npm-script.ts';
 
@@ -63,12 +64,8 @@ describe('npm run db:start | db:status | db:stop', () => {
 describe('npm run studio', () => {
   let database: TestDatabase;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await database?.drop();
+  test.beforeAll(({ database: fileDatabase }) => {
+    database = fileDatabase;
   });
 
   test("serves Prisma Studio for the service's DATABASE_URL on 127.0.0.1 only", async () => {

@@ -1,11 +1,12 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { freePort } from '../../scripts/lib/free-port.ts';
 import { type AggregateType, aggregateTopicNames } from '../../src/outbox/topics.ts';
+import { test } from '../support/fixtures.ts';
 import { TEST_BROKERS } from '../support/kafka-collector.ts';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import type { TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { runNpmScript } from './run-npm-script.ts';
 
@@ -83,8 +84,8 @@ let db: pg.Client;
 const topicPrefix = randomTopicPrefix();
 const kafkaEnv = { KAFKA_TOPIC_PREFIX: topicPrefix, KAFKA_BROKERS: TEST_BROKERS.join(',') };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
   db = new pg.Client({ connectionString: database.url });
   await db.connect();
   service = startServiceProcess({
@@ -102,7 +103,6 @@ afterAll(async () => {
     await service.exited;
   }
   await db?.end();
-  await database?.drop();
 });
 
 async function outboxRows(): Promise<OutboxRow[]> {

@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ensureBuild } from '../../scripts/lib/build.ts';
+import { test } from '../support/fixtures.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { startServiceProcess } from '../support/service-process.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import type { TestDatabase } from '../support/test-database.ts';
 
 let database: TestDatabase;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await database?.drop();
+test.beforeAll(({ database: fileDatabase }) => {
+  database = fileDatabase;
 });
 
 describe('the service process', () => {
