@@ -26,8 +26,8 @@ import {
 } from './broker/instance.ts';
 import { ensureJars } from './broker/jars.ts';
 import { assertPortsFree, bootFailureReport, launch } from './broker/launch.ts';
-import { formattedVersion, isBrokerAlive, managedPid } from './broker/pid-file.ts';
 import { isKafkaUp, waitUntilReady, warmUp } from './broker/readiness.ts';
+import { formattedVersion, isBrokerAlive, managedPid } from './broker/state-files.ts';
 
 export {
   type BrokerInstance,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileAsync, failureOutput } from '../../lib/process/exec.ts';
 import { infraDir, KAFKA_HOST, type KafkaPaths, majorOf } from './instance.ts';
-import { formattedVersion } from './pid-file.ts';
+import { formattedVersion } from './state-files.ts';
 
 function serverProperties(version: string, p: KafkaPaths): string {
   const { port, controllerPort } = p.instance;

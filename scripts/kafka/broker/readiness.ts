@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BrokerInstance, type ResolvedInstance, resolveInstance } from './instance.ts';
-import { isBrokerAlive } from './pid-file.ts';
+import { isBrokerAlive } from './state-files.ts';
 
 /** True when a Kafka broker answers a Metadata request on 127.0.0.1:9092 or the instance's port (ours or anyone's). */
 export async function isKafkaUp(instance?: BrokerInstance): Promise<boolean> {

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { isProcessAlive } from '../../lib/process/process-alive.ts';
 import type { KafkaPaths } from './instance.ts';
 
+/** What the broker left on disk: its pid file, and the marker of the Kafka version that formatted its data. */
+
 function readPid(p: KafkaPaths): number | undefined {
   try {
     const pid = Number.parseInt(fs.readFileSync(p.pidFile, 'utf8'), 10);
