@@ -10,15 +10,15 @@ import { createDatabase, createPool } from './infra/db.ts';
 import { createKafka } from './infra/kafka.ts';
 import type { Logger } from './infra/logger.ts';
 import { graphqlMetricsPlugin } from './metrics/graphql-metrics-plugin.ts';
-import { createOutboxSampler } from './metrics/outbox-sampler.ts';
 import { createRelayMetricsObserver } from './metrics/relay-metrics-observer.ts';
 import { createServiceMetrics } from './metrics/service-metrics.ts';
-import { createOutboxAdmin } from './outbox/outbox-admin.ts';
-import { createOutboxStatusReader } from './outbox/outbox-status.ts';
+import { createOutboxAdmin } from './outbox/admin/outbox-admin.ts';
+import { createPublishedFeed } from './outbox/feed/published-feed.ts';
 import { createConfiguredPublisher } from './outbox/publish-events.ts';
-import { createPublishedFeed } from './outbox/published-feed.ts';
 import { createRelayPool } from './outbox/relay/relay-pool.ts';
 import { createRelay, type Relay } from './outbox/relay.ts';
+import { createOutboxSampler } from './outbox/status/outbox-sampler.ts';
+import { createOutboxStatusReader } from './outbox/status/outbox-status.ts';
 import { allTopics } from './outbox/topics.ts';
 
 /** How long an API request waits for a database connection before it fails. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../infra/logger.ts';
+import type { Logger } from '../../infra/logger.ts';
 
 /** Any constant works; the same for every relay, different from the other outbox locks. */
 export const VACUUM_LOCK = 7_024_112_603;

@@ -1,9 +1,10 @@
 import type pg from 'pg';
-import type { Logger } from '../infra/logger.ts';
-import { createPgListener } from '../infra/pg-listener.ts';
-import { PUBLISHED_CHANNEL } from '../outbox/mark-published.ts';
-import { PENDING_CHANNEL } from '../outbox/relay.ts';
-import { RELAY_CONTROL_CHANNEL } from '../outbox/relay-control.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { createPgListener } from '../../infra/pg-listener.ts';
+import type { ServiceMetrics } from '../../metrics/service-metrics.ts';
+import { RELAY_CONTROL_CHANNEL } from '../admin/relay-control.ts';
+import { PUBLISHED_CHANNEL } from '../mark-published.ts';
+import { PENDING_CHANNEL } from '../relay.ts';
 import {
   findSeqBefore,
   readBacklogByTopic,
@@ -14,7 +15,6 @@ import {
   readRecentPublications,
   readRelayFleet,
 } from './read-outbox-numbers.ts';
-import type { ServiceMetrics } from './service-metrics.ts';
 
 export type OutboxSampler = {
   /** Takes the first reading (so the numbers are there when the server starts), then keeps reading. */
