@@ -1,4 +1,4 @@
-import { Repeater } from 'graphql-yoga';
+import { Repeater } from '@repeaterjs/repeater';
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
