@@ -106,15 +106,18 @@ export type OutboxService = {
   readonly topicPrefix: string;
 };
 
-/** Prisma's interactive transaction client has no `$transaction`: the root client does. */
+/**
+ * The types already demand a transaction client; this check is for callers the types do not reach
+ * (JavaScript, `as any`). Prisma's interactive transaction client has no `$connect`; the root client does.
+ */
 function assertTransaction(tx: unknown): asserts tx is OutboxTransaction {
-  const candidate = tx as { $queryRaw?: unknown; $transaction?: unknown } | null;
+  const candidate = tx as { $queryRaw?: unknown; $connect?: unknown } | null;
   if (typeof candidate?.$queryRaw !== 'function') {
     throw new TypeError(
       'publishing an event needs the transaction client that withTransaction passes to its function',
     );
   }
-  if (typeof candidate.$transaction === 'function') {
+  if (typeof candidate.$connect === 'function') {
     throw new TypeError(
       'publishing an event needs the transaction client that withTransaction passes to its function, ' +
         'not the Prisma client: an event written outside the business transaction could commit without its change',

@@ -66,7 +66,7 @@ describe('createPet → relay → Kafka → eventPublished', () => {
       expect(created.errors).toBeUndefined();
       expect(created.headers.get('x-correlation-id')).toBe(correlationId);
       const petId = created.data?.createPet.pet.id as string;
-      // outboxMetrics reads the sampled gauges (the same numbers as /metrics), refreshed soon after a write.
+      // outboxMetrics reads the sampler's snapshot (the one /metrics exports), refreshed soon after a write.
       await waitFor(async () => (await metrics()).pendingEvents === 1, { what: 'pendingEvents = 1' });
       testApp.app.outbox.relay?.resume();
 
