@@ -66,6 +66,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       requestTimeoutMs: config.limits.requestTimeoutMs,
     },
     registry: metrics.registry,
+    outboxMetrics: () => outbox.statusReader.read(),
     readiness: singleFlight(
       createReadinessCheck({
         pool: outbox.statusPool,
