@@ -1,9 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
-import { RELAY_CONTROL_CHANNEL } from '../admin/relay-control.ts';
-import { PUBLISHED_CHANNEL } from '../mark-published.ts';
-import { PENDING_CHANNEL } from '../relay.ts';
+import { PENDING_CHANNEL, PUBLISHED_CHANNEL, RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
 import type { OutboxSnapshot, OutboxSnapshotSource } from './outbox-snapshot.ts';
 import {
   findSeqBefore,
