@@ -5,7 +5,7 @@ import type { OutboxAdmin } from '../outbox/admin/outbox-admin.ts';
 import type { PublishedFeed } from '../outbox/feed/published-feed.ts';
 import type { OutboxStatusReader } from '../outbox/status/outbox-status.ts';
 
-/** What resolvers may use: built once in main.ts, shared by every request. */
+/** What resolvers may use: built once in app.ts, shared by every request. */
 export type AppServices = {
   prisma: PrismaClient;
   topicPrefix: string;
