@@ -107,8 +107,8 @@ export type OutboxService = {
 };
 
 /**
- * The types already demand a transaction client; this check is for callers the types do not reach
- * (JavaScript, `as any`). Prisma's interactive transaction client has no `$connect`; the root client does.
+ * Types cannot tell the root Prisma client from a transaction client (the first has every member of
+ * the second), so this is checked at run time: the interactive transaction client has no `$connect`.
  */
 function assertTransaction(tx: unknown): asserts tx is OutboxTransaction {
   const candidate = tx as { $queryRaw?: unknown; $connect?: unknown } | null;
