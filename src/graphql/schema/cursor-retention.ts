@@ -1,6 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
-import { fromCursor, isCursor, type PublicationPosition, toCursor } from '../../outbox/read-published.ts';
+import {
+  fromCursor,
+  isCursor,
+  type PublicationPosition,
+  toCursor,
+} from '../../outbox/feed/read-published.ts';
 import { badUserInput } from '../errors.ts';
 
 /** published_seq and published_xid are PostgreSQL bigints. */

@@ -1,7 +1,7 @@
 import { characterProblem } from '../../modules/shared/text.validation.ts';
 import { withoutUserContact } from '../../modules/users/user-contact-redaction.ts';
-import type { OutboxStatus, TopicCounts } from '../../outbox/outbox-status.ts';
-import type { PublishedEvent } from '../../outbox/published-event.ts';
+import type { PublishedEvent } from '../../outbox/feed/published-event.ts';
+import type { OutboxStatus, TopicCounts } from '../../outbox/status/outbox-status.ts';
 import { builder } from '../builder.ts';
 import { badUserInput } from '../errors.ts';
 import { assertCursorRetained, parseCursor } from './cursor-retention.ts';

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { characterProblem } from '../../modules/shared/text.validation.ts';
-import type { RelayControl } from '../../outbox/relay-control.ts';
-import type { ReplayOutcome } from '../../outbox/replay-failed-events.ts';
+import type { RelayControl } from '../../outbox/admin/relay-control.ts';
+import type { ReplayOutcome } from '../../outbox/admin/replay-failed-events.ts';
 import { builder } from '../builder.ts';
 import { badUserInput } from '../errors.ts';
 

@@ -1,8 +1,8 @@
-import { Repeater } from 'graphql-yoga';
+import { Repeater } from '@repeaterjs/repeater';
 import type pg from 'pg';
-import type { Logger } from '../infra/logger.ts';
-import { createPgListener } from '../infra/pg-listener.ts';
-import { PUBLISHED_CHANNEL } from './mark-published.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { createPgListener } from '../../infra/pg-listener.ts';
+import { PUBLISHED_CHANNEL } from '../notification-channels.ts';
 import { matchesFilter, type PublishedEvent, type PublishedEventFilter } from './published-event.ts';
 import { latestPublishedSeq, readPublishedAfter } from './read-published.ts';
 
