@@ -20,6 +20,21 @@ export default {
       to: { path: '^src/http/' },
     },
     {
+      name: 'outbox-not-metrics',
+      comment:
+        'The outbox publishes a plain status snapshot; Prometheus (src/metrics) reads it, never the reverse.',
+      severity: 'error',
+      from: { path: '^src/outbox/' },
+      to: { path: '^src/metrics/' },
+    },
+    {
+      name: 'outbox-not-transport',
+      comment: 'The outbox library runs without GraphQL, HTTP or the service that composes it.',
+      severity: 'error',
+      from: { path: '^src/(outbox|outbox-service)/' },
+      to: { path: '^src/(graphql|http)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes load order matter and the layers unreadable.',
       severity: 'error',

@@ -39,6 +39,22 @@ const BREAKING_EXAMPLES: Record<string, { files: Record<string, string>; expecte
     },
     expected: 'src/domain/errors.ts → src/http/server.ts',
   },
+  'outbox-not-metrics': {
+    files: {
+      'src/metrics/service-metrics.ts': 'export const metrics = 1;\n',
+      'src/outbox/status/outbox-status.ts':
+        "import { metrics } from '../../metrics/service-metrics.ts';\nexport const a = metrics;\n",
+    },
+    expected: 'src/outbox/status/outbox-status.ts → src/metrics/service-metrics.ts',
+  },
+  'outbox-not-transport': {
+    files: {
+      'src/graphql/yoga.ts': 'export const yoga = 1;\n',
+      'src/outbox-service/create-outbox-service.ts':
+        "import { yoga } from '../graphql/yoga.ts';\nexport const a = yoga;\n",
+    },
+    expected: 'src/outbox-service/create-outbox-service.ts → src/graphql/yoga.ts',
+  },
   'no-circular': {
     files: {
       'src/infra/a.ts': "import { b } from './b.ts';\nexport const a = () => b;\n",
