@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../scripts/lib/free-port.ts';
-import { SERVICE_NODE_FLAGS } from '../../scripts/lib/service-node-flags.ts';
 import type { BenchContext } from '../scenarios/bench-context.ts';
 import { logFileFor } from '../scenarios/bench-context.ts';
 import { currentRssBytes } from './process-memory.ts';
@@ -112,8 +111,6 @@ export async function startServer(
   const server = await startServiceProcess({
     label,
     entry: SERVER_ENTRY,
-    // As `npm run serve` starts it.
-    nodeFlags: SERVICE_NODE_FLAGS,
     env: serviceEnvironment({
       ...baseEnvironment(context, settings, context.options.logLevel),
       PORT: String(port),
