@@ -84,7 +84,11 @@ function startSubscribers(context: BenchContext, wsUrl: string, count: number) {
       });
     });
   }
-  const ask = (message: ToSubscribers) => child.send(message);
+  // The subscribers' process may be gone (killed on an interrupt, or crashed): a question then goes
+  // unanswered and its wait times out, instead of an IPC error killing the harness.
+  const ask = (message: ToSubscribers) => {
+    if (child.connected) child.send(message);
+  };
   return {
     connected: () => next('connected', 120_000),
     async status(): Promise<SubscribersStatus> {
