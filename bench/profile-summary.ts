@@ -61,8 +61,8 @@ for (const [id, ms] of selfMs) {
   const counted = new Set<string>();
   for (let current: number | undefined = id; current !== undefined; current = parentOf.get(current)) {
     const frame = byId.get(current)?.callFrame;
-    if (!frame || !/\/(src|bench)\//.test(frame.url) || frame.url.includes('node_modules')) continue;
-    const key = `${frame.functionName || '(anonymous)'}  ${frame.url.replace(/^.*?\/(src|bench)\//, '$1/')}:${frame.lineNumber + 1}`;
+    if (!frame || !/\/(src|dist|bench)\//.test(frame.url) || frame.url.includes('node_modules')) continue;
+    const key = `${frame.functionName || '(anonymous)'}  ${frame.url.replace(/^.*?\/(src|dist|bench)\//, '$1/')}:${frame.lineNumber + 1}`;
     if (counted.has(key)) continue; // recursion: count once
     counted.add(key);
     inclusive.set(key, (inclusive.get(key) ?? 0) + ms);

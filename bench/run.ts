@@ -207,6 +207,7 @@ try {
       scenario: 'mutation throughput',
       process: 'server',
       peakRssBytes: mutationThroughput.result.peakRssBytes,
+      idleRssBytes: mutationThroughput.result.idleRssBytes,
       heap: mutationThroughput.result.serverHeap,
       eventLoopDelay: mutationThroughput.result.serverEventLoopDelay,
     });
@@ -215,6 +216,7 @@ try {
       scenario: 'subscription fan-out',
       process: 'server',
       peakRssBytes: fanOut.result.peakRssBytes,
+      idleRssBytes: fanOut.result.idleRssBytes,
       heap: fanOut.result.serverHeap,
       eventLoopDelay: fanOut.result.serverEventLoopDelay,
     });

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../scripts/lib/free-port.ts';
 import type { BenchContext } from '../scenarios/bench-context.ts';
 import { logFileFor } from '../scenarios/bench-context.ts';
+import { currentRssBytes } from './process-memory.ts';
 import { relayEntry, SERVER_ENTRY } from './repo-paths.ts';
 import {
   relayStarted,
@@ -24,6 +26,8 @@ export type RunningServer = ServiceProcess & {
   url: string;
   graphqlUrl: string;
   wsUrl: string;
+  /** RSS once ready, before any load: start-up done, a second to settle, nothing served yet. */
+  idleRssBytes: number | null;
   /** From /metrics; null when the server does not expose the Node.js default metrics. */
   heapStats(): Promise<HeapStats | null>;
   /** From /metrics, read at the end of a scenario: the server process lives for that scenario only. */
@@ -126,8 +130,11 @@ export async function startServer(
     },
   });
   const unregister = context.onCleanup(() => server.stop());
+  await sleep(1000);
+  const idleRssBytes = currentRssBytes(server.pid);
   return {
     ...server,
+    idleRssBytes,
     url,
     graphqlUrl: `${url}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,

@@ -20,6 +20,8 @@ export type MemoryEntry = {
   scenario: string;
   process: string;
   peakRssBytes: number | null;
+  /** The server's RSS once ready, before the scenario's load. */
+  idleRssBytes?: number | null;
   /** The server's heap at the end of the scenario (its /metrics), to tell a big heap from other memory. */
   heap?: HeapStats | null;
   /** The server's event-loop delay over its life in the scenario (its /metrics, window="process"). */
@@ -77,6 +79,7 @@ export const SECTION_TITLES: Record<SectionName, string> = {
 };
 
 export const RSS_LIMIT_BYTES = 250 * 1024 * 1024;
+export const IDLE_RSS_LIMIT_BYTES = 150 * 1024 * 1024;
 
 const ok = <T>(section: Section<T>): T | null => (section.status === 'ok' ? section.result : null);
 
@@ -124,6 +127,10 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
   const serverPeaks =
     memory?.entries.filter((entry) => entry.process === 'server').map((entry) => entry.peakRssBytes ?? 0) ??
     [];
+  const serverIdle =
+    memory?.entries.flatMap((entry) =>
+      entry.process === 'server' && typeof entry.idleRssBytes === 'number' ? [entry.idleRssBytes] : [],
+    ) ?? [];
   return [
     row(
       'relay-drain',
@@ -214,6 +221,38 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
     ),
     row('fanout-missed', 'Fan-out missed events', fanOut?.missed, 'count', '= 0', (v) => v === 0),
     row('fanout-p99', 'Fan-out delivery p99', fanOut?.latency.p99, 'ms', '≤ 100 ms', (v) => v <= 100),
+    row(
+      'fanout-write-rate',
+      'Fan-out: createPet rate achieved (events written)',
+      fanOut?.achievedRate,
+      'requests/s',
+      fanOut ? `≥ ${fanOut.targetRate}/s` : '= target',
+      (v) => fanOut != null && v >= 0.95 * fanOut.targetRate,
+    ),
+    row(
+      'fanout-write-errors',
+      'Fan-out: createPet errors',
+      fanOut?.writeErrors,
+      'count',
+      '= 0',
+      (v) => v === 0,
+    ),
+    row(
+      'fanout-write-p99',
+      'Fan-out: createPet p99 (sent → answered)',
+      fanOut?.writeLatency?.p99,
+      'ms',
+      '≤ 100 ms',
+      (v) => v <= 100,
+    ),
+    row(
+      'server-idle-rss',
+      'Server idle RSS (highest scenario)',
+      serverIdle.length > 0 ? Math.max(...serverIdle) : null,
+      'bytes',
+      '≤ 150 MB',
+      (v) => v <= IDLE_RSS_LIMIT_BYTES,
+    ),
     row(
       'server-rss',
       'Server peak RSS (highest scenario)',

@@ -271,6 +271,9 @@ export function renderMarkdown(report: BenchReport): string {
       sectionBody(sections.fanOut, (r) =>
         [
           `${formatCount(r.subscribers)} graphql-ws subscribers (one WebSocket each, in a process of their own) on eventPublished of the API server (OUTBOX_RELAY_ENABLED=false; the relay runs as its own process) while createPet runs at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${r.writeErrors} errors).`,
+          table(PERCENTILE_HEADER, [
+            percentileRow('createPet during the fan-out, sent → answered', r.writeLatency),
+          ]),
           table(
             ['expected deliveries', 'delivered', 'missed', 'subscribers missing any', 'duplicates'],
             [
@@ -295,6 +298,7 @@ export function renderMarkdown(report: BenchReport): string {
             [
               'scenario',
               'process',
+              'idle RSS',
               'peak RSS',
               `≤ ${formatBytes(limitBytes)}`,
               'at the end: RSS / V8 heap total / heap used / external',
@@ -303,6 +307,7 @@ export function renderMarkdown(report: BenchReport): string {
             entries.map((e) => [
               e.scenario,
               e.process,
+              e.idleRssBytes === undefined ? '' : formatBytes(e.idleRssBytes),
               formatBytes(e.peakRssBytes),
               e.peakRssBytes === null ? 'n/a' : e.peakRssBytes <= limitBytes ? 'yes' : '**no**',
               e.heap

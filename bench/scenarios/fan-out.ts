@@ -28,6 +28,8 @@ export type FanOutResult = {
   written: number;
   writeErrors: number;
   achievedRate: number;
+  /** createPet on the same server meanwhile, from sending to the answer (successful calls). */
+  writeLatency: Percentiles;
   /** Subscriber × event pairs expected, delivered, and never delivered (within the grace period). */
   expectedDeliveries: number;
   deliveries: number;
@@ -38,6 +40,7 @@ export type FanOutResult = {
   latency: Percentiles;
   firstErrors: string[];
   peakRssBytes: number | null;
+  idleRssBytes: number | null;
   relayPeakRssBytes: number | null;
   serverHeap: HeapStats | null;
   serverEventLoopDelay: EventLoopDelay | null;
@@ -81,7 +84,11 @@ function startSubscribers(context: BenchContext, wsUrl: string, count: number) {
       });
     });
   }
-  const ask = (message: ToSubscribers) => child.send(message);
+  // The subscribers' process may be gone (killed on an interrupt, or crashed): a question then goes
+  // unanswered and its wait times out, instead of an IPC error killing the harness.
+  const ask = (message: ToSubscribers) => {
+    if (child.connected) child.send(message);
+  };
   return {
     connected: () => next('connected', 120_000),
     async status(): Promise<SubscribersStatus> {
@@ -150,6 +157,10 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
     }).finally(() => clearInterval(ticker));
     const petIds = written.requests.flatMap((request) => (request.outcome.ok ? [request.outcome.petId] : []));
     const writeErrors = written.requests.length - petIds.length;
+    const writeLatency = new LatencyHistogram();
+    for (const request of written.requests) {
+      if (request.outcome.ok) writeLatency.record(request.doneAtMs - request.sentAtMs);
+    }
     const firstFailure = written.requests.find((request) => !request.outcome.ok)?.outcome;
 
     // Every written event must be published before it can be delivered; then wait for the deliveries.
@@ -196,6 +207,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       written: written.requests.length,
       writeErrors,
       achievedRate: written.requests.length / written.seconds,
+      writeLatency: writeLatency.summary(),
       expectedDeliveries,
       deliveries: report.deliveries - baseline.totalReceived,
       missed: report.missed,
@@ -205,6 +217,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       firstErrors: report.firstErrors,
       serverHeap: await server.heapStats(),
       serverEventLoopDelay: await server.eventLoopDelay(),
+      idleRssBytes: server.idleRssBytes,
       peakRssBytes: await server.stop(),
       relayPeakRssBytes: await relay.stop(),
       subscriberProcessPeakRssBytes: report.maxRssBytes,
@@ -212,7 +225,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       cpu: cpuUsage,
     };
     progress.say(
-      `fan-out: ${formatCount(result.deliveries)}/${formatCount(expectedDeliveries)} delivered, missed ${result.missed}, p99 ${formatMs(latency.p99)}`,
+      `fan-out: ${formatCount(result.deliveries)}/${formatCount(expectedDeliveries)} delivered, missed ${result.missed}, p99 ${formatMs(latency.p99)}; createPet meanwhile ${formatRate(result.achievedRate)}, p99 ${formatMs(result.writeLatency.p99)}, errors ${writeErrors}`,
     );
     return result;
   } finally {

@@ -30,6 +30,7 @@ export type MutationResult = {
   bareDriver: LoadSummary;
   apiToBareDriver: number;
   peakRssBytes: number | null;
+  idleRssBytes: number | null;
   serverHeap: HeapStats | null;
   serverEventLoopDelay: EventLoopDelay | null;
 };
@@ -110,6 +111,7 @@ export async function runMutationThroughput(context: BenchContext): Promise<Muta
       bareDriver: summarise(bareResult, bareCpu),
       apiToBareDriver: api.requestsPerSecond / bareResult.requestsPerSecond,
       peakRssBytes,
+      idleRssBytes: server.idleRssBytes,
       serverHeap,
       serverEventLoopDelay,
     };

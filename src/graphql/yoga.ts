@@ -108,8 +108,12 @@ export function createGraphQLServer({
     // A database outage is the exception: clients get SERVICE_UNAVAILABLE and know to retry.
     // yoga would add the original message and stack when NODE_ENV=development; never in production.
     maskedErrors: { maskError: maskErrorTellingOutages, ...(exposure.production ? { isDev: false } : {}) },
+    // yoga calls debug several times per request: the arguments are turned into text only when
+    // that level is logged at all.
     logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      debug: (...args) => {
+        if (logger.isLevelEnabled('debug')) logger.debug(args.map(String).join(' '));
+      },
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) =>
@@ -117,6 +121,11 @@ export function createGraphQLServer({
     },
     // File uploads are not part of the API; multipart bodies are refused rather than parsed.
     multipart: false,
+    // The HTTP server refuses a body over MAX_REQUEST_BODY_BYTES, or of undeclared length, before
+    // yoga sees the request (src/http/request-body-limit.ts), and Node's parser never delivers more
+    // than the declared length. yoga's own limit would pipe every body through one more stream (an
+    // AbortController, a TransformStream and a second Request per call) to enforce a looser bound.
+    maxRequestBodySize: false,
     // Only listed origins get CORS headers (yoga's default reflects any origin, with credentials);
     // same-origin pages need none.
     cors: (request) =>

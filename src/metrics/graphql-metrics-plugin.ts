@@ -1,4 +1,4 @@
-import { getOperationAST } from 'graphql';
+import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ServiceMetrics } from './service-metrics.ts';
 
@@ -7,6 +7,8 @@ const MAX_OPERATION_NAMES = 200;
 /** Longer names are cut: a label is a short identifier, and every one is kept until the process ends. */
 const MAX_OPERATION_NAME_LENGTH = 64;
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+type ExecuteLabels = { operation_name: string; operation_type: string };
 
 /** A client's operation name as a label value: a GraphQL name, at most 64 characters, else "invalid". */
 export function operationNameLabel(name: string | undefined): string | undefined {
@@ -31,13 +33,32 @@ export function graphqlMetricsPlugin<Context extends object>(metrics: ServiceMet
     return name;
   };
 
-  return {
-    onExecute({ args }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const labels = {
-        operation_name: label(operation?.name?.value ?? args.operationName ?? undefined),
+  // Documents are cached and shared by every request that sends the same text
+  // (src/graphql/document-cache.ts), so their labels are worked out once per document.
+  const executeLabels = new WeakMap<DocumentNode, Map<string, ExecuteLabels>>();
+  const labelsFor = (document: DocumentNode, operationName: string | null | undefined): ExecuteLabels => {
+    let byName = executeLabels.get(document);
+    if (!byName) {
+      byName = new Map();
+      executeLabels.set(document, byName);
+    }
+    const key = operationName ?? '';
+    let labels = byName.get(key);
+    if (!labels) {
+      const operation = getOperationAST(document, operationName);
+      labels = {
+        operation_name: label(operation?.name?.value ?? operationName ?? undefined),
         operation_type: operation?.operation ?? 'unknown',
       };
+      // Only names the document defines are kept, so a client cannot grow the map by inventing names.
+      if (operation) byName.set(key, labels);
+    }
+    return labels;
+  };
+
+  return {
+    onExecute({ args }) {
+      const labels = labelsFor(args.document, args.operationName);
       const started = performance.now();
       return {
         onExecuteDone({ result }) {

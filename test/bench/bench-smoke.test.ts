@@ -90,12 +90,16 @@ describe('npm run bench -- --smoke', () => {
       'mutations-vs-bare-driver',
       'fanout-missed',
       'fanout-p99',
+      'fanout-write-rate',
+      'fanout-write-errors',
+      'fanout-write-p99',
+      'server-idle-rss',
       'server-rss',
       'server-event-loop-delay-p99',
     ]);
-    // Peak RSS is read from /proc: only Linux has it.
+    // RSS is read from /proc: only Linux has it.
     const measurable = report.summary.filter(
-      (row) => row.id !== 'server-rss' || process.platform === 'linux',
+      (row) => !['server-rss', 'server-idle-rss'].includes(row.id) || process.platform === 'linux',
     );
     for (const row of measurable)
       expect({ id: row.id, value: row.value }).not.toEqual({ id: row.id, value: null });
