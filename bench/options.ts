@@ -1,4 +1,6 @@
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_KAFKA_BROKER, DEFAULT_MAINTENANCE_DATABASE_URL } from '../src/config/default-urls.ts';
 
 /**
  * The benchmark's own settings, read from flags and BENCH_* variables in this one place (the service's
@@ -35,7 +37,7 @@ type Defaults = {
   costCurve: number[];
 };
 
-/** What the issue asks for: 200k drain, 1M cost-curve point, 30 s steady loads, 500 subscribers. */
+/** The sizes the published targets are stated for: 200k drain, 1M cost-curve point, 30 s steady loads, 500 subscribers. */
 const FULL: Defaults = {
   drainEvents: 200_000,
   aggregates: 1000,
@@ -80,7 +82,7 @@ const OptionsSchema = z.object({
     .pipe(z.array(z.enum(SCENARIOS)).min(1))
     .optional(),
   databaseUrl: z.string().min(1).optional(),
-  kafkaBrokers: z.string().min(1).default('127.0.0.1:9092'),
+  kafkaBrokers: z.string().min(1).default(DEFAULT_KAFKA_BROKER),
   drainEvents: positive.optional(),
   aggregates: positive.optional(),
   payloadBytes: positive.default(500),
@@ -129,28 +131,27 @@ const BOOLEAN_KEYS = new Set(['smoke', 'cpuProf', 'keepDatabases']);
 
 const truthy = (value: string | undefined) => value !== undefined && /^(1|true|yes)$/i.test(value.trim());
 
+/** `--name=value`, `--name value` and bare boolean flags, parsed by node:util; unknown flags are refused. */
 function parseFlags(argv: readonly string[]): Record<string, string | boolean> {
+  const options = Object.fromEntries(
+    Object.entries(FLAG_NAMES).map(([flag, key]) => [
+      flag,
+      { type: BOOLEAN_KEYS.has(key) ? ('boolean' as const) : ('string' as const) },
+    ]),
+  );
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    const known = Object.keys(FLAG_NAMES)
+      .map((name) => `--${name}`)
+      .join(' ');
+    throw new Error(`${(error as Error).message}\nknown flags: ${known}`);
+  }
   const flags: Record<string, string | boolean> = {};
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index] ?? '';
-    if (!arg.startsWith('--'))
-      throw new Error(`unexpected argument ${JSON.stringify(arg)} (flags look like --name=value)`);
-    const [rawName = '', inlineValue] = arg.slice(2).split(/=(.*)/s, 2);
-    const key = FLAG_NAMES[rawName];
-    if (!key)
-      throw new Error(
-        `unknown flag --${rawName}; known: ${Object.keys(FLAG_NAMES)
-          .map((n) => `--${n}`)
-          .join(' ')}`,
-      );
-    if (BOOLEAN_KEYS.has(key)) {
-      flags[key] = inlineValue === undefined ? true : truthy(inlineValue);
-      continue;
-    }
-    const value = inlineValue ?? argv[index + 1];
-    if (value === undefined) throw new Error(`--${rawName} needs a value`);
-    if (inlineValue === undefined) index += 1;
-    flags[key] = value;
+  for (const [flag, value] of Object.entries(values)) {
+    const key = FLAG_NAMES[flag];
+    if (key !== undefined && value !== undefined) flags[key] = value;
   }
   return flags;
 }
@@ -221,6 +222,6 @@ export const USAGE = `npm run bench -- [--smoke] [--only=drain,naive,latency,mut
          --latency-rate --latency-seconds --mutation-concurrency --mutation-seconds --warmup-seconds
          --fanout-subscribers --fanout-rate --fanout-seconds
          --relay-instances=1,2,4 --batch-sizes=100,500,1000 --cost-curve=50000,200000,1000000 --scale-events
-  other: --database-url (maintenance DB, default postgresql://postgres@127.0.0.1:5432/postgres)
+  other: --database-url (maintenance DB, default ${DEFAULT_MAINTENANCE_DATABASE_URL})
          --kafka-brokers --log-level --cpu-prof --keep-databases
 Every flag also reads from BENCH_<NAME> (e.g. BENCH_DRAIN_EVENTS=50000, BENCH_SMOKE=1).`;

@@ -104,7 +104,7 @@ function row(
   };
 }
 
-/** The targets, each against the figure measured in this run. */
+/** The published targets, each against the figure measured in this run. */
 export function summarise(sections: BenchReport['sections']): SummaryRow[] {
   const drain = ok(sections.relayDrain);
   const limit = drain?.producerLimit.status === 'ok' ? drain.producerLimit.runs[0] : undefined;
