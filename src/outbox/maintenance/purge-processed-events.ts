@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '../../infra/with-transaction.ts';
 import { RETENTION_LOCK } from '../advisory-lock-keys.ts';
 
 export type PurgeOutcome = {
@@ -33,19 +34,13 @@ export async function purgeProcessedEvents(
 ): Promise<PurgeOutcome> {
   let deleted = 0;
   for (let batch = 0; batch < maxBatches; batch += 1) {
-    const client = await pool.connect();
-    let failure: Error | undefined;
-    let count = 0;
-    try {
-      await client.query('BEGIN');
+    const count = await withTransaction(pool, async (client) => {
       const { rows } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_xact_lock($1) AS locked',
         [RETENTION_LOCK],
       );
-      if (!rows[0]?.locked) {
-        await client.query('ROLLBACK');
-        return { deleted, skipped: true };
-      }
+      // Another instance is purging: this one has nothing to do until the next round.
+      if (!rows[0]?.locked) return null;
       const result = await client.query(
         `DELETE FROM outbox_events WHERE id IN (
            SELECT id FROM outbox_events
@@ -56,15 +51,9 @@ export async function purgeProcessedEvents(
            FOR UPDATE SKIP LOCKED)`,
         [retentionMs, batchSize],
       );
-      await client.query('COMMIT');
-      count = result.rowCount ?? 0;
-    } catch (error) {
-      failure = error as Error;
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release(failure);
-    }
+      return result.rowCount ?? 0;
+    });
+    if (count === null) return { deleted, skipped: true };
     deleted += count;
     if (count < batchSize) break;
   }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
+import { withTransaction } from '../../infra/with-transaction.ts';
 import { PENDING_CHANNEL, PUBLISHED_CHANNEL, RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
 import type { OutboxSnapshot, OutboxSnapshotSource } from './outbox-snapshot.ts';
 import {
@@ -83,98 +84,96 @@ export function createOutboxSampler({
   });
 
   async function readOnce(): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const clock = await readClock(client);
-      const pending = await readPending(client);
-      const backlog = await readBacklogByTopic(client);
-      const parked = await readParked(client);
-      const firstReading = lastSeq === null;
-      const after = lastSeq ?? (await findSeqBefore(client, clock.midnightUtc));
-      const fresh = await readPublishedSince(client, after, clock.midnightUtc);
-      const recent = await readRecentPublications(client, {
-        limit: RECENT_LIMIT,
-        windowSeconds: RECENT_WINDOW_SECONDS,
-      });
-      const fleet = await readRelayFleet(client);
-      await client.query('COMMIT');
+    // One REPEATABLE READ snapshot, so every figure of a reading describes the same moment.
+    const { clock, pending, backlog, parked, firstReading, after, fresh, recent, fleet } =
+      await withTransaction(
+        pool,
+        async (client) => {
+          const clock = await readClock(client);
+          const pending = await readPending(client);
+          const backlog = await readBacklogByTopic(client);
+          const parked = await readParked(client);
+          const firstReading = lastSeq === null;
+          const after = lastSeq ?? (await findSeqBefore(client, clock.midnightUtc));
+          const fresh = await readPublishedSince(client, after, clock.midnightUtc);
+          const recent = await readRecentPublications(client, {
+            limit: RECENT_LIMIT,
+            windowSeconds: RECENT_WINDOW_SECONDS,
+          });
+          const fleet = await readRelayFleet(client);
+          return { clock, pending, backlog, parked, firstReading, after, fresh, recent, fleet };
+        },
+        { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+      );
 
-      const nowMs = clock.now.getTime();
-      if (clock.midnightUtc.getTime() !== midnight) {
-        // A new day: what was counted before was all published before the previous reading, so yesterday.
-        midnight = clock.midnightUtc.getTime();
-        todayByTopic.clear();
-      }
-      let freshTotal = 0;
-      let lastMinute = 0;
-      for (const row of fresh) {
-        todayByTopic.set(row.topic, (todayByTopic.get(row.topic) ?? 0) + row.publishedSinceMidnight);
-        freshTotal += row.published;
-        lastMinute += row.publishedLastMinute;
-        if (lastSeq === null || BigInt(row.lastSeq) > BigInt(lastSeq)) lastSeq = row.lastSeq;
-      }
-      lastSeq ??= after;
-      if (firstReading) {
-        // Seeds the rate with the minute before start-up, so it is right from the first reading.
-        published.push({ atMs: nowMs - RATE_WINDOW_MS, total: -lastMinute });
-      } else {
-        publishedTotal += freshTotal;
-      }
-      published.push({ atMs: nowMs, total: publishedTotal });
-      while (published.length > 2 && (published[1]?.atMs ?? nowMs) <= nowMs - RATE_WINDOW_MS)
-        published.shift();
-      const oldest = published[0];
-      const spanMs = oldest ? nowMs - oldest.atMs : 0;
-      const rate = oldest && spanMs > 0 ? ((publishedTotal - oldest.total) * 1000) / spanMs : 0;
-
-      const topicNames = [...new Set([...backlog.map((row) => row.topic), ...todayByTopic.keys()])].sort();
-      const alive = fleet.alive;
-      const countCircuit = (state: string) =>
-        (alive ?? []).filter((instance) => instance.circuitState === state).length;
-      snapshot = {
-        sampledAt: clock.now,
-        pendingEvents: pending.pending,
-        oldestPendingAgeSeconds: pending.oldestPendingAt
-          ? Math.max(0, (nowMs - pending.oldestPendingAt.getTime()) / 1000)
-          : 0,
-        failedEvents: backlog.reduce((sum, topic) => sum + topic.failed, 0),
-        parkedAggregates: parked.aggregates,
-        parkedEvents: parked.events,
-        processedToday: [...todayByTopic.values()].reduce((sum, count) => sum + count, 0),
-        processingRate: rate,
-        recentWindowSize: recent.count,
-        retriedRatio: recent.count > 0 ? recent.retried / recent.count : null,
-        commitToPublishP50Seconds: recent.p50Seconds ?? null,
-        commitToPublishP99Seconds: recent.p99Seconds ?? null,
-        relayFleet: alive
-          ? {
-              alive: alive.length,
-              kafkaConnected: alive.filter((instance) => instance.kafkaConnected).length,
-              byCircuit: {
-                closed: countCircuit('closed'),
-                'half-open': countCircuit('half-open'),
-                open: countCircuit('open'),
-              },
-            }
-          : null,
-        relaysPaused: fleet.paused,
-        topics: topicNames.map((topic) => {
-          const row = backlog.find((entry) => entry.topic === topic);
-          return {
-            topic,
-            pending: row?.pending ?? 0,
-            failed: row?.failed ?? 0,
-            processedToday: todayByTopic.get(topic) ?? 0,
-          };
-        }),
-      };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+    const nowMs = clock.now.getTime();
+    if (clock.midnightUtc.getTime() !== midnight) {
+      // A new day: what was counted before was all published before the previous reading, so yesterday.
+      midnight = clock.midnightUtc.getTime();
+      todayByTopic.clear();
     }
+    let freshTotal = 0;
+    let lastMinute = 0;
+    for (const row of fresh) {
+      todayByTopic.set(row.topic, (todayByTopic.get(row.topic) ?? 0) + row.publishedSinceMidnight);
+      freshTotal += row.published;
+      lastMinute += row.publishedLastMinute;
+      if (lastSeq === null || BigInt(row.lastSeq) > BigInt(lastSeq)) lastSeq = row.lastSeq;
+    }
+    lastSeq ??= after;
+    if (firstReading) {
+      // Seeds the rate with the minute before start-up, so it is right from the first reading.
+      published.push({ atMs: nowMs - RATE_WINDOW_MS, total: -lastMinute });
+    } else {
+      publishedTotal += freshTotal;
+    }
+    published.push({ atMs: nowMs, total: publishedTotal });
+    while (published.length > 2 && (published[1]?.atMs ?? nowMs) <= nowMs - RATE_WINDOW_MS) published.shift();
+    const oldest = published[0];
+    const spanMs = oldest ? nowMs - oldest.atMs : 0;
+    const rate = oldest && spanMs > 0 ? ((publishedTotal - oldest.total) * 1000) / spanMs : 0;
+
+    const topicNames = [...new Set([...backlog.map((row) => row.topic), ...todayByTopic.keys()])].sort();
+    const alive = fleet.alive;
+    const countCircuit = (state: string) =>
+      (alive ?? []).filter((instance) => instance.circuitState === state).length;
+    snapshot = {
+      sampledAt: clock.now,
+      pendingEvents: pending.pending,
+      oldestPendingAgeSeconds: pending.oldestPendingAt
+        ? Math.max(0, (nowMs - pending.oldestPendingAt.getTime()) / 1000)
+        : 0,
+      failedEvents: backlog.reduce((sum, topic) => sum + topic.failed, 0),
+      parkedAggregates: parked.aggregates,
+      parkedEvents: parked.events,
+      processedToday: [...todayByTopic.values()].reduce((sum, count) => sum + count, 0),
+      processingRate: rate,
+      recentWindowSize: recent.count,
+      retriedRatio: recent.count > 0 ? recent.retried / recent.count : null,
+      commitToPublishP50Seconds: recent.p50Seconds ?? null,
+      commitToPublishP99Seconds: recent.p99Seconds ?? null,
+      relayFleet: alive
+        ? {
+            alive: alive.length,
+            kafkaConnected: alive.filter((instance) => instance.kafkaConnected).length,
+            byCircuit: {
+              closed: countCircuit('closed'),
+              'half-open': countCircuit('half-open'),
+              open: countCircuit('open'),
+            },
+          }
+        : null,
+      relaysPaused: fleet.paused,
+      topics: topicNames.map((topic) => {
+        const row = backlog.find((entry) => entry.topic === topic);
+        return {
+          topic,
+          pending: row?.pending ?? 0,
+          failed: row?.failed ?? 0,
+          processedToday: todayByTopic.get(topic) ?? 0,
+        };
+      }),
+    };
   }
 
   function sampleNow(): Promise<void> {
