@@ -15,10 +15,10 @@ import { createRelayMetricsObserver } from './metrics/relay-metrics-observer.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts';
 import { createOutboxAdmin } from './outbox/outbox-admin.ts';
 import { createOutboxStatusReader } from './outbox/outbox-status.ts';
-import { createConfiguredPublisher } from './outbox/publish-events.ts';
 import { createPublishedFeed } from './outbox/published-feed.ts';
+import { createRelay, type Relay } from './outbox/relay/create-relay.ts';
+import { createConfiguredPublisher } from './outbox/relay/publish-events.ts';
 import { createRelayPool } from './outbox/relay/relay-pool.ts';
-import { createRelay, type Relay } from './outbox/relay.ts';
 import { allTopics } from './outbox/topics.ts';
 
 /** How long an API request waits for a database connection before it fails. */

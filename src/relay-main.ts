@@ -2,9 +2,9 @@ import { loadConfigOrExit } from './config/load-config-or-exit.ts';
 import { createKafka } from './infra/kafka.ts';
 import { createLogger } from './infra/logger.ts';
 import { onShutdownSignal } from './infra/shutdown.ts';
-import { createConfiguredPublisher } from './outbox/publish-events.ts';
+import { createRelay } from './outbox/relay/create-relay.ts';
+import { createConfiguredPublisher } from './outbox/relay/publish-events.ts';
 import { createRelayPool } from './outbox/relay/relay-pool.ts';
-import { createRelay } from './outbox/relay.ts';
 
 /**
  * The relay alone (`npm run relay`): no HTTP, no GraphQL. Start as many as you like, on one machine

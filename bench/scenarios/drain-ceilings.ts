@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
-import { createBatchClaimer } from '../../src/outbox/claim-batch.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import { MESSAGE_FORMATS, type MessageFormat } from '../../src/outbox/kafka-message.ts';
-import { markPublished } from '../../src/outbox/mark-published.ts';
-import { compressionCodecs, createEventPublisher } from '../../src/outbox/publish-events.ts';
+import { createBatchClaimer } from '../../src/outbox/relay/claim-batch.ts';
 import { openClaimTransaction } from '../../src/outbox/relay/claim-transaction.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import { MESSAGE_FORMATS, type MessageFormat } from '../../src/outbox/relay/kafka-message.ts';
+import { markPublished } from '../../src/outbox/relay/mark-published.ts';
+import { compressionCodecs, createEventPublisher } from '../../src/outbox/relay/publish-events.ts';
 import { BATCHES_IN_FLIGHT } from '../../src/outbox/relay/relay-loop.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
 import { type CpuUsage, pidsNamed, postgresPidsFor, watchCpu } from '../infra/cpu-usage.ts';

@@ -18,7 +18,7 @@ import {
   CLAIM_BY_AGGREGATE_SQL,
   CLAIM_OLDEST_SQL,
   createBatchClaimer,
-} from '../../src/outbox/claim-batch.ts';
+} from '../../src/outbox/relay/claim-batch.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 
 const { values } = parseArgs({

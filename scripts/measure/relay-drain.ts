@@ -17,8 +17,8 @@ import { loadConfig } from '../../src/config/env.ts';
 import { createDatabase } from '../../src/infra/db.ts';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { compressionCodecs, createEventPublisher } from '../../src/outbox/publish-events.ts';
-import { createRelay } from '../../src/outbox/relay.ts';
+import { createRelay } from '../../src/outbox/relay/create-relay.ts';
+import { compressionCodecs, createEventPublisher } from '../../src/outbox/relay/publish-events.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { createScratchDatabase, petPayload } from './scratch-database.ts';
 

@@ -22,12 +22,12 @@ import { createDatabase } from '../../src/infra/db.ts';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
+import { createRelay } from '../../src/outbox/relay/create-relay.ts';
 import {
   compressionCodecs,
   createEventPublisher,
   type EventPublisher,
-} from '../../src/outbox/publish-events.ts';
-import { createRelay } from '../../src/outbox/relay.ts';
+} from '../../src/outbox/relay/publish-events.ts';
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 

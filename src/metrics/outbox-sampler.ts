@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from '../infra/logger.ts';
 import { createPgListener } from '../infra/pg-listener.ts';
-import { PUBLISHED_CHANNEL } from '../outbox/mark-published.ts';
-import { PENDING_CHANNEL } from '../outbox/relay.ts';
+import { PENDING_CHANNEL } from '../outbox/relay/create-relay.ts';
+import { PUBLISHED_CHANNEL } from '../outbox/relay/mark-published.ts';
 import { RELAY_CONTROL_CHANNEL } from '../outbox/relay-control.ts';
 import {
   findSeqBefore,

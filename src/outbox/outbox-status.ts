@@ -2,7 +2,7 @@ import { Repeater } from 'graphql-yoga';
 import type { Gauge } from 'prom-client';
 import type { OutboxSampler } from '../metrics/outbox-sampler.ts';
 import type { ServiceMetrics } from '../metrics/service-metrics.ts';
-import type { RelayStatus } from './relay.ts';
+import type { RelayStatus } from './relay/create-relay.ts';
 
 export type TopicCounts = { topic: string; pending: number; failed: number; processedToday: number };
 

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { handleMessageOnce, handleOnce } from '../../src/inbox/handle-once.ts';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import { createMessageEncoder, type MessageFormat } from '../../src/outbox/kafka-message.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import { createMessageEncoder, type MessageFormat } from '../../src/outbox/relay/kafka-message.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 

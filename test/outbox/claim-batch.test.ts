@@ -7,8 +7,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import { type BatchClaimer, createBatchClaimer, unbrokenRuns } from '../../src/outbox/claim-batch.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
+import { type BatchClaimer, createBatchClaimer, unbrokenRuns } from '../../src/outbox/relay/claim-batch.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 let database: TestDatabase;

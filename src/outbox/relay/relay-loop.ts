@@ -1,5 +1,5 @@
 import type { Logger } from '../../infra/logger.ts';
-import { errorMessage } from '../broker-errors.ts';
+import { errorMessage } from './broker-errors.ts';
 import type { ClaimTransaction } from './claim-transaction.ts';
 import type { BatchPublisher } from './publish-batch.ts';
 import type { RunControl } from './run-control.ts';
@@ -8,7 +8,7 @@ import type { RunControl } from './run-control.ts';
  * How many claimed batches may be in flight at once: while one is on its way to Kafka, the next
  * is claimed (and sent), so PostgreSQL and Kafka work at the same time. Order per aggregate holds
  * however many are in flight: an aggregate with events in flight cannot be claimed again before
- * their mark has committed (src/outbox/claim-batch.ts).
+ * their mark has committed (src/outbox/relay/claim-batch.ts).
  */
 export const BATCHES_IN_FLIGHT = 2;
 

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
-import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../circuit-breaker.ts';
 import { readRelayControl } from '../read-relay-control.ts';
 import { RELAY_CONTROL_CHANNEL } from '../relay-control.ts';
 import { WakeSignal } from '../wake-signal.ts';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts';
 
 /** Sent by the trigger on `outbox_events` at the commit of every transaction that added events, and by replays. */
 export const PENDING_CHANNEL = 'outbox_pending';

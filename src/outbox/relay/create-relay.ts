@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { Config } from '../config/env.ts';
-import type { Logger } from '../infra/logger.ts';
+import type { Config } from '../../config/env.ts';
+import type { Logger } from '../../infra/logger.ts';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.ts';
 import { createBatchClaimer } from './claim-batch.ts';
+import { type ClaimTransaction, openClaimTransaction } from './claim-transaction.ts';
 import type { ClaimedEvent } from './claimed-event.ts';
+import { createRelayMaintenance } from './maintenance.ts';
 import type { PublishedRange } from './mark-published.ts';
+import { createBatchPublisher, type PublishOutcome } from './publish-batch.ts';
 import type { EventPublisher, Publication } from './publish-events.ts';
-import { type ClaimTransaction, openClaimTransaction } from './relay/claim-transaction.ts';
-import { createRelayMaintenance } from './relay/maintenance.ts';
-import { createBatchPublisher, type PublishOutcome } from './relay/publish-batch.ts';
-import { createRelayLoop } from './relay/relay-loop.ts';
-import { createRunControl } from './relay/run-control.ts';
-import { settleBatch } from './relay/settle-batch.ts';
 import type { RelayMode } from './relay-heartbeat.ts';
+import { createRelayLoop } from './relay-loop.ts';
+import { createRunControl } from './run-control.ts';
+import { settleBatch } from './settle-batch.ts';
 import type { FailureOutcome } from './settle-failures.ts';
 
-export { PENDING_CHANNEL } from './relay/run-control.ts';
+export { PENDING_CHANNEL } from './run-control.ts';
 
 export type RelayStatus = {
   relayId: string;
