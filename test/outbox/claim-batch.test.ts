@@ -1,8 +1,9 @@
 /**
  * The claim on its own (no Kafka): what it takes and what it must never take. It only ever claims
  * an aggregate's first unpublished events, as a prefix; a backlog concentrated on a few aggregates
- * fills the batch from their depth; and heads hidden behind a window of old rows nobody can take
- * (events parked behind a dead letter) are still found.
+ * fills the batch from their depth; events behind one that waits (a dead letter, a retry with
+ * backoff, a batch in flight) are not taken; and heads hidden behind a window of old rows nobody
+ * can take are still found.
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -80,29 +81,45 @@ function summary(events: readonly ClaimedEvent[]): Record<string, number[]> {
 }
 
 describe('createBatchClaimer', () => {
-  test('fills a batch from the depth of a few aggregates, round-robin, and leaves nothing for a second relay', async () => {
+  test('fills a batch from the depth of an aggregate, oldest first; a second relay takes only what the first does not hold', async () => {
     await seed('pet-a', 50);
-    await seed('pet-b', 50);
+    await seed('pet-b', 50, { minutesAgo: -1 });
     const first = await transaction();
     const second = await transaction();
+    const third = await transaction();
     try {
       const claimed = await claimer(10).claim(first);
-      expect(summary(claimed)).toEqual({ 'pet-a': [1, 2, 3, 4, 5], 'pet-b': [1, 2, 3, 4, 5] });
-      // Both aggregates are held by the first transaction: the second finds nothing, however deep the backlog.
-      expect(await claimer(10).claim(second)).toEqual([]);
+      expect(summary(claimed)).toEqual({ 'pet-a': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+      // pet-a's next events wait for the first transaction's mark: the second relay takes pet-b's head run.
+      expect(summary(await claimer(10).claim(second))).toEqual({ 'pet-b': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+      // Both aggregates are held: a third finds nothing, however deep the backlog.
+      expect(await claimer(10).claim(third)).toEqual([]);
     } finally {
       await rollback(first);
       await rollback(second);
+      await rollback(third);
     }
     // Rolled back, the claim is gone: the events are there to claim again.
     const again = await transaction();
     try {
-      expect(summary(await claimer(10).claim(again))).toEqual({
-        'pet-a': [1, 2, 3, 4, 5],
-        'pet-b': [1, 2, 3, 4, 5],
-      });
+      expect(summary(await claimer(10).claim(again))).toEqual({ 'pet-a': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
     } finally {
       await rollback(again);
+    }
+  });
+
+  test('an event whose predecessor is retrying with backoff is not claimed, and neither are those behind it', async () => {
+    await seed('pet-retrying', 3, { minutesAgo: 5 });
+    await seed('pet-fresh', 2);
+    await db.pool.query(
+      `UPDATE outbox_events SET retry_count = 1, next_attempt_at = now() + interval '1 hour'
+       WHERE aggregate_id = 'pet-retrying' AND aggregate_sequence = 1`,
+    );
+    const client = await transaction();
+    try {
+      expect(summary(await claimer(10).claim(client))).toEqual({ 'pet-fresh': [1, 2] });
+    } finally {
+      await rollback(client);
     }
   });
 
