@@ -108,6 +108,23 @@ describe('createBatchClaimer', () => {
     }
   });
 
+  test("takes an aggregate's earlier event that committed with a later created_at, before the later one", async () => {
+    // created_at is the writing transaction's start; the sequence is taken at its first event, so a
+    // transaction that started first can hold the next number.
+    await db.pool.query(
+      `INSERT INTO outbox_events (aggregate_id, aggregate_type, event_type, event_data, topic, aggregate_sequence, created_at)
+       VALUES ('pet-late', 'pet', 'pet.test', '{}', 'test.pets', 1, now()),
+              ('pet-late', 'pet', 'pet.test', '{}', 'test.pets', 2, now() - interval '5 minutes')`,
+    );
+    await seed('pet-other', 3);
+    const client = await transaction();
+    try {
+      expect(summary(await claimer(2).claim(client))).toEqual({ 'pet-late': [1, 2] });
+    } finally {
+      await rollback(client);
+    }
+  });
+
   test('an event whose predecessor is retrying with backoff is not claimed, and neither are those behind it', async () => {
     await seed('pet-retrying', 3, { minutesAgo: 5 });
     await seed('pet-fresh', 2);

@@ -119,6 +119,36 @@ export const CLAIM_OLDEST_SQL = `WITH locked AS (
        LIMIT 1
      ) before ON true`;
 
+/**
+ * Completes the runs the first pass broke: for each given aggregate, its events from its first
+ * unpublished one up to $3 (the last sequence the window held), row-locked with SKIP LOCKED.
+ * Writers commit out of `created_at` order (created_at is the transaction's start, the sequence
+ * is taken at its first event), so the oldest rows can hold an aggregate's event 7 without its 6;
+ * this fetches the 6. `waits` is true for every row but the aggregate's first unpublished event:
+ * if that one is not returned (in flight elsewhere, retrying, dead), the rest is left out.
+ * The first unpublished sequence is a min() over the partial index of unpublished rows, one
+ * index descent per aggregate.
+ */
+export const CLAIM_RUNS_SQL = `WITH wanted AS (
+       SELECT w.aggregate_type, w.aggregate_id, w.upto,
+              (SELECT min(f.aggregate_sequence) FROM outbox_events f
+               WHERE f.aggregate_type = w.aggregate_type AND f.aggregate_id = w.aggregate_id
+                 AND f.status <> 'published') AS first
+       FROM unnest($1::text[], $2::text[], $3::int[]) AS w(aggregate_type, aggregate_id, upto)
+     )
+     SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.event_type, e.event_data,
+            e.correlation_id, e.topic, e.created_at, e.retry_count, e.aggregate_sequence <> wanted.first AS waits
+     FROM wanted
+     JOIN outbox_events e
+       ON e.aggregate_type = wanted.aggregate_type
+      AND e.aggregate_id = wanted.aggregate_id
+      AND e.aggregate_sequence BETWEEN wanted.first AND wanted.upto
+     WHERE e.status = 'pending'
+       AND e.next_attempt_at <= now()
+       AND (e.locked_until IS NULL OR e.locked_until < now())
+       AND ${NOT_PAUSED}
+     FOR UPDATE OF e SKIP LOCKED`;
+
 /** How many claimable-looking heads the second pass looks at, per event of the batch. */
 const WALK_FACTOR = 4;
 
@@ -293,16 +323,43 @@ export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchC
     return first.claimed.concat(second.claimed);
   }
 
+  /** The window with the runs it broke completed (CLAIM_RUNS_SQL), each row once. */
+  async function completeRuns(
+    client: TransactionClient,
+    window: { event: ClaimedEvent; waits: boolean }[],
+    kept: ReadonlySet<string>,
+  ): Promise<{ event: ClaimedEvent; waits: boolean }[]> {
+    const upto = new Map<string, { type: string; id: string; upto: number }>();
+    for (const { event } of window) {
+      if (kept.has(event.id)) continue;
+      const key = `${event.aggregateType}\u0000${event.aggregateId}`;
+      const known = upto.get(key);
+      if (!known || known.upto < event.aggregateSequence)
+        upto.set(key, { type: event.aggregateType, id: event.aggregateId, upto: event.aggregateSequence });
+    }
+    const wanted = [...upto.values()];
+    const { rows } = await client.query<ClaimRow>(CLAIM_RUNS_SQL, [
+      wanted.map((one) => one.type),
+      wanted.map((one) => one.id),
+      wanted.map((one) => one.upto),
+    ]);
+    const byId = new Map(window.map((row) => [row.event.id, row]));
+    for (const row of rows)
+      byId.set(row.id as string, { event: fromRow(row as ClaimedEventRow), waits: row.waits === true });
+    return [...byId.values()];
+  }
+
   return {
     async claim(client) {
       const { rows } = await client.query<ClaimRow>(CLAIM_OLDEST_SQL, [batchSize]);
-      const window = rows.map((row) => ({
-        event: fromRow(row as ClaimedEventRow),
-        waits: row.waits === true,
-      }));
-      const kept = claimableRuns(window);
-      if (kept.length >= batchSize || window.length < batchSize || kept.length === window.length) return kept;
-      // The walk locks heads this transaction may already hold (its own locks do not make it skip them).
+      let window = rows.map((row) => ({ event: fromRow(row as ClaimedEventRow), waits: row.waits === true }));
+      let kept = claimableRuns(window);
+      if (kept.length === window.length) return kept;
+      window = await completeRuns(client, window, new Set(kept.map((event) => event.id)));
+      kept = claimableRuns(window).slice(0, batchSize);
+      if (kept.length >= batchSize || rows.length < batchSize) return kept;
+      // The window is clogged: look for heads aggregate by aggregate. The walk may lock rows this
+      // transaction already holds (its own locks do not make it skip them).
       const known = new Set(kept.map((event) => event.id));
       const more = (await byAggregate(client, batchSize - kept.length)).filter(
         (event) => !known.has(event.id),
