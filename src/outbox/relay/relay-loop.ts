@@ -71,8 +71,9 @@ export function createRelayLoop({
     }
     const batch = await claim();
     if (!batch) {
-      // The aggregates of the batches in flight may have more events: claimable once those are marked.
-      if (inFlight.size > 0) await Promise.race(inFlight);
+      // The aggregates of the batches in flight may have more events, claimable once those are
+      // marked; events committed meanwhile (announced by a notification) are claimable at once.
+      if (inFlight.size > 0) await Promise.race([...inFlight, control.waitForWork(pollingIntervalMs)]);
       else {
         await control.waitForWork(pollingIntervalMs);
         control.markStale();
