@@ -325,6 +325,29 @@ export function renderMarkdown(report: BenchReport): string {
           parts.push(
             `### Relay instances\n\n${drainTable(r.instances, r.instances[0])}${entry ? `\n\nExtra instances ran \`${entry}\`${entry === 'src/main.ts' ? ' (src/relay-main.ts did not exist yet: each extra instance is a whole service process)' : ''}.` : ''}`,
           );
+          const drain = sections.relayDrain.status === 'ok' ? sections.relayDrain.result : null;
+          if (drain) {
+            const kafkajs = drain.ceilings.kafkajs.find((run) => run.format === drain.relay.messageFormat);
+            const producer = drain.producerLimit.status === 'ok' ? drain.producerLimit.runs[0] : undefined;
+            parts.push(
+              `Each instance count against the ceilings of section 1 (same run, same batch size):\n\n${table(
+                [
+                  'instances',
+                  'events/s',
+                  '÷ PostgreSQL alone',
+                  `÷ kafkajs alone (${drain.relay.messageFormat})`,
+                  '÷ ProducerPerformance',
+                ],
+                r.instances.map((run) => [
+                  run.instances,
+                  rate(run.eventsPerSecond),
+                  ratio(run.eventsPerSecond / drain.ceilings.postgres.eventsPerSecond),
+                  kafkajs ? ratio(run.eventsPerSecond / kafkajs.eventsPerSecond) : 'n/a',
+                  producer ? ratio(run.eventsPerSecond / producer.eventsPerSecond) : 'n/a',
+                ]),
+              )}`,
+            );
+          }
         }
         if (r.batchSizes.length > 0)
           parts.push(`### OUTBOX_BATCH_SIZE\n\n${drainTable(r.batchSizes, r.batchSizes[0])}`);

@@ -8,7 +8,12 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import { type BatchClaimer, createBatchClaimer, unbrokenRuns } from '../../src/outbox/relay/claim-batch.ts';
+import {
+  type BatchClaimer,
+  claimableRuns,
+  createBatchClaimer,
+  unbrokenRuns,
+} from '../../src/outbox/relay/claim-batch.ts';
 import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
@@ -209,5 +214,30 @@ describe('unbrokenRuns', () => {
       event('b', 8),
     ]);
     expect(kept.map((one) => one.id)).toEqual(['a-1', 'a-2', 'a-3', 'b-5']);
+  });
+});
+
+describe('claimableRuns', () => {
+  const row = (aggregateId: string, aggregateSequence: number, waits: boolean) => ({
+    event: {
+      id: `${aggregateId}-${aggregateSequence}`,
+      aggregateType: 'pet',
+      aggregateId,
+      aggregateSequence,
+    } as ClaimedEvent,
+    waits,
+  });
+
+  test('keeps heads and the events right behind them; drops what waits on an event outside the batch', () => {
+    const kept = claimableRuns([
+      row('b', 4, true), // its predecessor is in flight elsewhere
+      row('b', 5, true),
+      row('a', 2, true),
+      row('a', 1, false),
+      row('a', 4, true), // a-3 is missing: a gap
+      row('c', 7, false),
+      row('c', 8, true),
+    ]);
+    expect(kept.map((one) => one.id)).toEqual(['a-1', 'a-2', 'c-7', 'c-8']);
   });
 });
