@@ -228,6 +228,14 @@ export function renderMarkdown(report: BenchReport): string {
           `${r.topology}. Load: ${r.writer}, at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${formatCount(r.written)} transactions, ${r.writeErrors} errors${r.firstWriteError ? `: ${r.firstWriteError}` : ''}).${r.achievedRate < 0.9 * r.targetRate ? ' **The writer did not keep up with the target rate**: transactions queued, so the figures below include that queueing.' : ''}`,
           table(PERCENTILE_HEADER, [
             percentileRow('commit → Kafka ack (broker append time)', r.commitToAck),
+            ...(r.committedToAck
+              ? [
+                  percentileRow(
+                    'COMMIT acknowledged to the writer → Kafka ack (lower bound)',
+                    r.committedToAck,
+                  ),
+                ]
+              : []),
             percentileRow('commit → row marked published', r.commitToMarked),
             percentileRow('commit → eventPublished subscriber', r.commitToSubscriber),
             percentileRow('writer transaction round trip (client)', r.mutationLatency),
