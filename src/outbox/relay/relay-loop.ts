@@ -61,6 +61,18 @@ export function createRelayLoop({
     log.error({ err: message }, 'relay iteration failed');
   }
 
+  /** Until a batch in flight is settled or new work is announced, whichever comes first. */
+  async function batchDoneOrWork(): Promise<void> {
+    let woken = false;
+    const work = control.waitForWork(pollingIntervalMs).then(() => {
+      woken = true;
+    });
+    await Promise.race([...inFlight, work]);
+    // A batch finished first: retire the wait. Left pending, its timer would later unhook whichever
+    // wait is current then, leaving that one deaf to notifications until its own timeout.
+    if (!woken) control.wake();
+  }
+
   async function iterate(): Promise<void> {
     await control.refresh();
     // While the broker is away, probe it with a connection attempt rather than by claiming events.
@@ -73,7 +85,7 @@ export function createRelayLoop({
     if (!batch) {
       // The aggregates of the batches in flight may have more events, claimable once those are
       // marked; events committed meanwhile (announced by a notification) are claimable at once.
-      if (inFlight.size > 0) await Promise.race([...inFlight, control.waitForWork(pollingIntervalMs)]);
+      if (inFlight.size > 0) await batchDoneOrWork();
       else {
         await control.waitForWork(pollingIntervalMs);
         control.markStale();
