@@ -111,9 +111,7 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
       seconds: options.warmupSeconds,
       send: (index) => write(-10 - index),
     });
-    const { rows: before } = await db.pool.query<{ last: Date | null }>(
-      'SELECT max(created_at) AS last FROM outbox_events',
-    );
+    committedAt.clear();
 
     progress.say(
       `createPet's rows at ${formatRate(options.latencyRate)} for ${options.latencySeconds} s (bare driver); timing commit → ack → subscriber`,
@@ -134,20 +132,21 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
       `written ${formatCount(ok.length)} (${formatRate(written.requests.length / written.seconds)}), errors ${failed.length}; waiting for the last events`,
     );
 
-    // The events of the measured phase: everything committed after the warm-up's last one.
-    const measured = 'created_at > $1::timestamptz';
+    // The events of the measured phase: those the writer committed in it.
+    const measuredIds = [...committedAt.keys()];
+    const measured = 'id = ANY($1::uuid[])';
     const { rows } = await db.pool.query<EventRow>(
       `SELECT id, extract(epoch FROM created_at) * 1000 AS created_ms,
               extract(epoch FROM processed_at) * 1000 AS processed_ms
        FROM outbox_events WHERE ${measured}`,
-      [before[0]?.last ?? new Date(0)],
+      [measuredIds],
     );
     const everywhere = () =>
       rows.every((row) => kafka.brokerTimestamps.has(row.id) && subscriber.deliveredAt.has(row.id));
     await waitUntil(everywhere, { timeoutMs: 60_000 });
     const { rows: marked } = await db.pool.query<{ id: string; processed_ms: number | null }>(
       `SELECT id, extract(epoch FROM processed_at) * 1000 AS processed_ms FROM outbox_events WHERE ${measured}`,
-      [before[0]?.last ?? new Date(0)],
+      [measuredIds],
     );
     const processedMs = new Map(marked.map((row) => [row.id, row.processed_ms]));
 
