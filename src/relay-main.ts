@@ -1,10 +1,7 @@
 import { loadConfigOrExit } from './config/load-config-or-exit.ts';
-import { createKafka } from './infra/kafka.ts';
 import { createLogger } from './infra/logger.ts';
 import { onShutdownSignal } from './infra/shutdown.ts';
-import { createRelay } from './outbox/relay/create-relay.ts';
-import { createConfiguredPublisher } from './outbox/relay/publish-events.ts';
-import { createRelayPool } from './outbox/relay/relay-pool.ts';
+import { createOutboxService } from './outbox-service/create-outbox-service.ts';
 
 /**
  * The relay alone (`npm run relay`): no HTTP, no GraphQL. Start as many as you like, on one machine
@@ -17,19 +14,18 @@ import { createRelayPool } from './outbox/relay/relay-pool.ts';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config);
-  // Claim transactions, heartbeats and retention, every session bounded by OUTBOX_LEASE_TIMEOUT.
-  const pool = createRelayPool({ config, logger });
-  const kafka = createKafka({ config, logger });
-  const publisher = createConfiguredPublisher({ kafka, config });
-  const relay = createRelay({ pool, publisher, config, logger, mode: 'standalone' });
-  await relay.start();
-  logger.info({ relayId: relay.id }, 'standalone relay running');
-  // Same order as the server: finish the batch in flight, then Kafka, then the database.
-  onShutdownSignal(logger, async () => {
-    await relay.stop();
-    await publisher.disconnect().catch(() => {});
-    await pool.end();
+  // Neither the live feed nor the outbox numbers: nobody here subscribes or scrapes.
+  const outbox = createOutboxService({
+    config,
+    logger,
+    relay: { mode: 'standalone' },
+    sampler: false,
+    feed: false,
   });
+  await outbox.start();
+  logger.info({ relayId: outbox.relay?.id }, 'standalone relay running');
+  // Same order as the server: finish the batch in flight, then Kafka, then the database.
+  onShutdownSignal(logger, () => outbox.stop());
 }
 
 await main();

@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { fromCursor } from '../../src/outbox/read-published.ts';
+import { fromCursor } from '../../src/outbox/feed/read-published.ts';
 import { LatencyHistogram } from '../lib/latency-histogram.ts';
 import type { FromSubscribers, ToSubscribers } from './fan-out-protocol.ts';
 

@@ -19,7 +19,7 @@ import { schema } from '../../src/graphql/schema.ts';
 import { sharedSubscriptionExecution } from '../../src/graphql/shared-subscription-execution.ts';
 import { placeholderFor, withSharedPayload } from '../../src/http/shared-payloads.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import type { PublishedEvent } from '../../src/outbox/published-event.ts';
+import type { PublishedEvent } from '../../src/outbox/feed/published-event.ts';
 
 const { values } = parseArgs({
   options: {

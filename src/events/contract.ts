@@ -13,7 +13,7 @@ import type { EventDefinition } from './define-event.ts';
  * docs/events.md is generated from this list (`npx tsx scripts/print-event-docs.ts`) and a test
  * fails when the two differ. Adding an event type means adding it here.
  */
-export const eventContract: readonly EventDefinition[] = [
+export const eventContract = [
   PetCreated,
   PetUpdated,
   PetPriceChanged,
@@ -23,4 +23,4 @@ export const eventContract: readonly EventDefinition[] = [
   OrderDelivered,
   OrderCancelled,
   UserRegistered,
-];
+] as const satisfies readonly EventDefinition[];

@@ -6,10 +6,14 @@ import type { AggregateType } from '../outbox/topics.ts';
  * `recordEvent` parses every payload with before it reaches the outbox and what
  * docs/events.md is generated from, so the documented contract is the enforced one.
  */
-export type EventDefinition<Fields extends z.ZodRawShape = z.ZodRawShape> = {
+export type EventDefinition<
+  Fields extends z.ZodRawShape = z.ZodRawShape,
+  Type extends string = string,
+  Aggregate extends AggregateType = AggregateType,
+> = {
   /** `<aggregate>.<verb>`: the outbox row's `event_type` and the message's `event_type` header. */
-  readonly type: string;
-  readonly aggregateType: AggregateType;
+  readonly type: Type;
+  readonly aggregateType: Aggregate;
   /** Bumped only for a breaking change; the payload carries it as `schemaVersion`. */
   readonly version: number;
   readonly description: string;
@@ -27,15 +31,19 @@ export type EventPayload<Definition extends EventDefinition> = z.input<Definitio
 
 const EVENT_TYPE_PATTERN = /^[a-z]+\.[a-z_]+$/;
 
-export function defineEvent<Fields extends z.ZodRawShape>(definition: {
-  type: string;
-  aggregateType: AggregateType;
+export function defineEvent<
+  const Type extends string,
+  Aggregate extends AggregateType,
+  Fields extends z.ZodRawShape,
+>(definition: {
+  type: Type;
+  aggregateType: Aggregate;
   version: number;
   description: string;
   emittedBy: string;
   fields: Fields;
   example: z.input<z.ZodObject<Fields>>;
-}): EventDefinition<Fields> {
+}): EventDefinition<Fields, Type, Aggregate> {
   // A misnamed event is a programming error; failing at import time keeps it out of every build.
   if (
     !EVENT_TYPE_PATTERN.test(definition.type) ||

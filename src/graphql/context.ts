@@ -1,11 +1,11 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AdminAuthenticator, Caller } from '../http/admin-credential.ts';
 import type { Logger } from '../infra/logger.ts';
-import type { OutboxAdmin } from '../outbox/outbox-admin.ts';
-import type { OutboxStatusReader } from '../outbox/outbox-status.ts';
-import type { PublishedFeed } from '../outbox/published-feed.ts';
+import type { OutboxAdmin } from '../outbox/admin/outbox-admin.ts';
+import type { PublishedFeed } from '../outbox/feed/published-feed.ts';
+import type { OutboxStatusReader } from '../outbox/status/outbox-status.ts';
 
-/** What resolvers may use: built once in main.ts, shared by every request. */
+/** What resolvers may use: built once in app.ts, shared by every request. */
 export type AppServices = {
   prisma: PrismaClient;
   topicPrefix: string;

@@ -8,9 +8,11 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
+import type { OutboxStatus } from '../outbox/status/outbox-status.ts';
 import type { AdminAuthenticator } from './admin-credential.ts';
 import { createGraphiQLAssets } from './graphiql-assets.ts';
 import type { OriginPolicy } from './origin-policy.ts';
+import { handleOutboxRestAlias } from './outbox-rest-aliases.ts';
 import type { Readiness } from './readiness.ts';
 import { publicReadiness } from './readiness-view.ts';
 import { bodyRefusal } from './request-body-limit.ts';
@@ -77,12 +79,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
  * One HTTP server: /graphql (HTTP, SSE and graphql-ws on the same path; GraphiQL's files under
  * /graphiql/), the dashboard page at /,
  * /metrics (Prometheus), /health (liveness: the process answers; no dependency is asked, so a
- * database outage never gets the process restarted) and /ready (readiness, with per-check detail).
+ * database outage never gets the process restarted), /ready (readiness, with per-check detail) and
+ * the design document's /api/v1/petstore-outbox/metrics and /health (outbox-rest-aliases.ts).
  */
 export function createHttpServer({
   yoga,
   readiness,
   registry,
+  outboxMetrics,
   origins,
   adminAuth,
   production = false,
@@ -98,9 +102,12 @@ export function createHttpServer({
   limits?: HttpLimits;
   readiness: () => Promise<Readiness>;
   registry: Registry;
+  /** The `outboxMetrics` numbers, for the design document's REST alias. */
+  outboxMetrics: () => Promise<OutboxStatus>;
 }): HttpServer {
   const sockets = new Set<Socket>();
   const startedAt = Date.now();
+  const health = () => ({ status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
   const staticFile = createStaticFiles(DASHBOARD_ROUTES);
   const graphiqlAsset = createGraphiQLAssets();
   /** Sockets carrying SSE subscriptions: they never finish by themselves, so stop() ends them first. */
@@ -122,9 +129,10 @@ export function createHttpServer({
       }
       try {
         if (path === '/health') {
-          sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
+          sendJson(res, 200, health());
           return;
         }
+        if (await handleOutboxRestAlias(req, res, path, { outboxMetrics, health })) return;
         if (path === '/ready') {
           const body = await readiness();
           const detailed = adminAuth.identify(req.headers.authorization).admin;

@@ -1,21 +1,22 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RelayStatus } from '../outbox/relay/create-relay.ts';
+import type { OutboxSnapshot, OutboxSnapshotSource } from '../outbox/status/outbox-snapshot.ts';
 import { createEventLoopDelayMetrics } from './event-loop-delay.ts';
 
 /**
- * The one prom-client registry of a process and every metric in it. `/metrics`, the `outboxMetrics`
- * query and its subscription all read these objects, so Prometheus and GraphQL never disagree.
+ * The one prom-client registry of a process and every metric in it.
  *
  * Two kinds of numbers live here:
  * - the outbox as the database sees it, whichever process runs the relays (pending, failed, parked,
  *   oldest pending age, processed today, processing rate, recent commit-to-publish latency): gauges
- *   set by the sampler (outbox-sampler.ts). Every server process exports the same values, so
- *   dashboards aggregate them with max(), not sum();
+ *   that read the outbox sampler's latest snapshot at scrape time (src/outbox/status/outbox-snapshot.ts),
+ *   the same object the GraphQL `outboxMetrics` view reads, so the two never disagree. Every server
+ *   process exports the same values, so dashboards aggregate them with max(), not sum();
  * - what this process's relay did (processed, errors, retries, durations): counters and histograms fed
  *   by the relay observer, summed across instances as usual.
  *
  * A value that is not known (no relay-instances table yet, no recent publication) is NaN, which
- * Prometheus understands as "no number" and the GraphQL layer turns into null.
+ * Prometheus understands as "no number" (null in the snapshot).
  */
 export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
 
@@ -30,7 +31,7 @@ const CIRCUIT_STATE_VALUES: Record<RelayStatus['circuitState'], number> = {
  * a gauge's values and exposed as what they are: a summary. Prometheus reserves the `quantile` label for
  * summaries (`promtool check metrics` rejects it on a gauge). There is no `_sum` or `_count`: those are
  * cumulative counters in a summary, and this window is not cumulative (its size is
- * petstore_outbox_recent_window_events). Readers (outboxMetrics) read the values as from any gauge.
+ * petstore_outbox_recent_window_events).
  */
 class QuantilesReadFromDatabase<T extends string> extends Gauge<T> {
   override async get() {
@@ -47,13 +48,18 @@ const DEFAULT_METRICS_NAMED_LIKE_COUNTERS = [
   'nodejs_active_resources_total',
 ];
 
+const orNaN = (value: number | null): number => value ?? Number.NaN;
+
 export function createServiceMetrics({
   relayStatus,
+  outbox,
   topics = [],
   defaultMetrics = true,
 }: {
   /** The in-process relay's status, or null when this process runs none (read at scrape time). */
   relayStatus: () => RelayStatus | null;
+  /** The outbox sampler's snapshot (read at scrape time); without one the outbox gauges stay empty. */
+  outbox?: OutboxSnapshotSource;
   /** The topics the relay publishes to: their counters start at 0, so rate() has a series from the start. */
   topics?: readonly string[];
   /** Node's process metrics (CPU, memory, event-loop lag and delay, GC). */
@@ -78,99 +84,141 @@ export function createServiceMetrics({
       },
     });
 
+  /** A gauge whose value is one number of the latest snapshot; it keeps its default until the first reading. */
+  const outboxGauge = (name: string, help: string, read: (snapshot: OutboxSnapshot) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const snapshot = outbox?.latest();
+        if (snapshot) this.set(read(snapshot));
+      },
+    });
+
   const metrics = {
     registry,
     /** Stops the event-loop monitors. */
     close: () => eventLoopDelay?.close(),
 
     // The outbox in the database (sampler).
-    pendingEvents: new Gauge({
-      name: 'petstore_outbox_pending_events',
-      help: 'Events waiting to be published (all relays; read from the partial index on pending rows).',
-      registers,
-    }),
-    failedEvents: new Gauge({
-      name: 'petstore_outbox_failed_events',
-      help: 'Events that exhausted OUTBOX_MAX_RETRIES and wait in the dead-letter state.',
-      registers,
-    }),
-    parkedAggregates: new Gauge({
-      name: 'petstore_outbox_parked_aggregates',
-      help: 'Aggregates blocked behind a dead-lettered event until it is replayed.',
-      registers,
-    }),
-    parkedEvents: new Gauge({
-      name: 'petstore_outbox_parked_events',
-      help: 'Pending events waiting behind a dead-lettered event of their aggregate.',
-      registers,
-    }),
-    oldestPendingAgeSeconds: new Gauge({
-      name: 'petstore_outbox_oldest_pending_age_seconds',
-      help: 'Age of the oldest pending event (0 when nothing is pending).',
-      registers,
-    }),
-    processedToday: new Gauge({
-      name: 'petstore_outbox_processed_today',
-      help: 'Events published since midnight UTC, by any relay.',
-      registers,
-    }),
-    processingRate: new Gauge({
-      name: 'petstore_outbox_processing_rate_per_second',
-      help: 'Events published per second over the last minute, by any relay.',
-      registers,
-    }),
-    retriedRatio: new Gauge({
-      name: 'petstore_outbox_recent_retried_ratio',
-      help: 'Share of the recently published events that needed at least one retry (0 to 1).',
-      registers,
-    }),
+    pendingEvents: outboxGauge(
+      'petstore_outbox_pending_events',
+      'Events waiting to be published (all relays; read from the partial index on pending rows).',
+      (s) => s.pendingEvents,
+    ),
+    failedEvents: outboxGauge(
+      'petstore_outbox_failed_events',
+      'Events that exhausted OUTBOX_MAX_RETRIES and wait in the dead-letter state.',
+      (s) => s.failedEvents,
+    ),
+    parkedAggregates: outboxGauge(
+      'petstore_outbox_parked_aggregates',
+      'Aggregates blocked behind a dead-lettered event until it is replayed.',
+      (s) => s.parkedAggregates,
+    ),
+    parkedEvents: outboxGauge(
+      'petstore_outbox_parked_events',
+      'Pending events waiting behind a dead-lettered event of their aggregate.',
+      (s) => s.parkedEvents,
+    ),
+    oldestPendingAgeSeconds: outboxGauge(
+      'petstore_outbox_oldest_pending_age_seconds',
+      'Age of the oldest pending event (0 when nothing is pending).',
+      (s) => s.oldestPendingAgeSeconds,
+    ),
+    processedToday: outboxGauge(
+      'petstore_outbox_processed_today',
+      'Events published since midnight UTC, by any relay.',
+      (s) => s.processedToday,
+    ),
+    processingRate: outboxGauge(
+      'petstore_outbox_processing_rate_per_second',
+      'Events published per second over the last minute, by any relay.',
+      (s) => s.processingRate,
+    ),
+    retriedRatio: outboxGauge(
+      'petstore_outbox_recent_retried_ratio',
+      'Share of the recently published events that needed at least one retry (0 to 1).',
+      (s) => orNaN(s.retriedRatio),
+    ),
     recentPublishLatency: new QuantilesReadFromDatabase({
       name: 'petstore_outbox_recent_commit_to_publish_seconds',
       help: 'Commit-to-publish latency quantiles over the most recent publications (all relays).',
       labelNames: ['quantile'] as const,
       registers,
+      collect() {
+        const snapshot = outbox?.latest();
+        if (!snapshot) return;
+        this.set({ quantile: '0.5' }, orNaN(snapshot.commitToPublishP50Seconds));
+        this.set({ quantile: '0.99' }, orNaN(snapshot.commitToPublishP99Seconds));
+      },
     }),
-    recentWindowSize: new Gauge({
-      name: 'petstore_outbox_recent_window_events',
-      help: 'How many recent publications the latency quantiles and retried ratio cover.',
-      registers,
-    }),
+    recentWindowSize: outboxGauge(
+      'petstore_outbox_recent_window_events',
+      'How many recent publications the latency quantiles and retried ratio cover.',
+      (s) => s.recentWindowSize,
+    ),
     topicEvents: new Gauge({
       name: 'petstore_outbox_topic_events',
       help: 'Outbox events per topic: status="pending", "failed" or "processed_today".',
       labelNames: ['topic', 'status'] as const,
       registers,
+      collect() {
+        const snapshot = outbox?.latest();
+        if (!snapshot) return;
+        this.reset();
+        for (const { topic, pending, failed, processedToday } of snapshot.topics) {
+          this.set({ topic, status: 'pending' }, pending);
+          this.set({ topic, status: 'failed' }, failed);
+          this.set({ topic, status: 'processed_today' }, processedToday);
+        }
+      },
     }),
-    relayInstancesAlive: new Gauge({
-      name: 'petstore_outbox_relay_instances_alive',
-      help: 'Relay instances, in any process, whose heartbeat is recent (NaN where the database keeps none).',
-      registers,
-    }),
+    relayInstancesAlive: outboxGauge(
+      'petstore_outbox_relay_instances_alive',
+      'Relay instances, in any process, whose heartbeat is recent (NaN where the database keeps none).',
+      (s) => orNaN(s.relayFleet?.alive ?? null),
+    ),
     relayInstancesByCircuit: new Gauge({
       name: 'petstore_outbox_relay_instances_circuit',
       help: 'Live relay instances by the state of their circuit breaker (closed, half-open, open).',
       labelNames: ['circuit_state'] as const,
       registers,
+      collect() {
+        const snapshot = outbox?.latest();
+        if (!snapshot) return;
+        this.reset();
+        const byCircuit = snapshot.relayFleet?.byCircuit;
+        if (byCircuit)
+          for (const [state, count] of Object.entries(byCircuit)) this.set({ circuit_state: state }, count);
+      },
     }),
-    relayInstancesKafkaConnected: new Gauge({
-      name: 'petstore_outbox_relay_instances_kafka_connected',
-      help: 'Live relay instances whose producer is connected to Kafka.',
-      registers,
-    }),
-    relaysPaused: new Gauge({
-      name: 'petstore_outbox_relays_paused',
-      help: '1 while an operator has paused the relays database-wide, else 0 (NaN when unknown).',
-      registers,
-    }),
-    sampledAt: new Gauge({
-      name: 'petstore_outbox_sampled_at_seconds',
-      help: 'Unix time of the last successful read of the outbox numbers above.',
-      registers,
-    }),
+    relayInstancesKafkaConnected: outboxGauge(
+      'petstore_outbox_relay_instances_kafka_connected',
+      'Live relay instances whose producer is connected to Kafka.',
+      (s) => orNaN(s.relayFleet?.kafkaConnected ?? null),
+    ),
+    relaysPaused: outboxGauge(
+      'petstore_outbox_relays_paused',
+      '1 while an operator has paused the relays database-wide, else 0 (NaN when unknown).',
+      (s) => (s.relaysPaused === null ? Number.NaN : s.relaysPaused ? 1 : 0),
+    ),
+    sampledAt: outboxGauge(
+      'petstore_outbox_sampled_at_seconds',
+      'Unix time of the last successful read of the outbox numbers above.',
+      (s) => s.sampledAt.getTime() / 1000,
+    ),
     sampleErrors: new Counter({
       name: 'petstore_outbox_sample_errors_total',
       help: 'Failed reads of the outbox numbers (the values above then keep their last reading).',
       registers,
+      collect() {
+        // The sampler counts its failures; a counter is only ever set from that count, which never falls.
+        if (!outbox) return;
+        this.reset();
+        this.inc(outbox.failedReadings());
+      },
     }),
 
     // This process's relay (observer hooks).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
-import { toCursor } from '../../src/outbox/read-published.ts';
+import { toCursor } from '../../src/outbox/feed/read-published.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
 import { graphql } from '../support/graphql-client.ts';
 

@@ -91,7 +91,7 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     await waitFor(async () => (await metrics()).kafkaConnected, { what: 'the relay to connect' });
     const before = await metrics();
 
-    testApp.app.relay?.pause();
+    testApp.app.outbox.relay?.pause();
     await enqueueEvents(testApp.app.services.prisma, { count: 2, topicPrefix: prefix });
     await enqueueEvents(testApp.app.services.prisma, {
       count: 1,
@@ -125,7 +125,7 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     );
     expect(sample(whilePending, 'petstore_outbox_relay_paused')).toBe(1);
 
-    testApp.app.relay?.resume();
+    testApp.app.outbox.relay?.resume();
     // processedToday is compared with the table itself, not with a count taken earlier: a UTC midnight
     // between the two readings resets it, and a wait for "earlier + 3" would then never end.
     const done = await waitFor(
@@ -200,7 +200,7 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
     const prisma = testApp.app.services.prisma;
     const aggregateId = randomUUID();
     const userTopic = topicFor(prefix, 'user');
-    testApp.app.relay?.pause();
+    testApp.app.outbox.relay?.pause();
     const before = await metrics();
     try {
       const [first, second] = await enqueueEvents(prisma, {
@@ -240,7 +240,7 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
         what: 'the cleanup to be seen',
       });
     } finally {
-      testApp.app.relay?.resume();
+      testApp.app.outbox.relay?.resume();
     }
   });
 
@@ -334,17 +334,17 @@ describe('outboxMetricsUpdated', () => {
       const timestamps = subscription.received.map((update) => update.outboxMetricsUpdated.timestamp);
       expect(new Set(timestamps).size).toBe(timestamps.length);
 
-      testApp.app.relay?.pause();
+      testApp.app.outbox.relay?.pause();
       await waitFor(() => subscription.received.at(-1)?.outboxMetricsUpdated.paused === true, {
         what: 'a push saying paused',
       });
-      testApp.app.relay?.resume();
+      testApp.app.outbox.relay?.resume();
       await waitFor(() => subscription.received.at(-1)?.outboxMetricsUpdated.paused === false, {
         what: 'a push saying resumed',
       });
       expect(subscription.errors).toEqual([]);
     } finally {
-      testApp.app.relay?.resume();
+      testApp.app.outbox.relay?.resume();
       subscription.stop();
       await client.dispose();
     }

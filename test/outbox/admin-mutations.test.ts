@@ -98,10 +98,10 @@ describe('pauseRelay / resumeRelay', () => {
         reason: 'broker maintenance',
       });
       await waitFor(
-        () => testApp.app.relay?.status().pausedGlobally && other?.relay.status().pausedGlobally,
+        () => testApp.app.outbox.relay?.status().pausedGlobally && other?.relay.status().pausedGlobally,
         { what: 'the in-process relays to hear of the pause' },
       );
-      expect(testApp.app.relay?.status().paused).toBe(true);
+      expect(testApp.app.outbox.relay?.status().paused).toBe(true);
 
       await enqueueEvents(testApp.app.services, topicPrefix, petEvents(30, 3));
       // A claim attempted now claims nothing...
@@ -128,7 +128,7 @@ describe('pauseRelay / resumeRelay', () => {
         what: 'the events published after the resume',
       });
       expect(outOfOrder(collector.messages)).toEqual([]);
-      await waitFor(() => !testApp.app.relay?.status().paused, {
+      await waitFor(() => !testApp.app.outbox.relay?.status().paused, {
         what: 'the server relay to hear of the resume',
       });
     } finally {
@@ -174,7 +174,7 @@ describe('replayFailedEvents with a filter', () => {
       await seed('pet-f1', 'pet.poison', 'KafkaJSProtocolError: MESSAGE_TOO_LARGE', 0);
       await seed('pet-f2', 'pet.other', 'KafkaJSProtocolError: MESSAGE_TOO_LARGE', 0);
       await seed('pet-f3', 'pet.poison', 'KafkaJSProtocolError: INVALID_RECORD', 10);
-      await testApp.app.relay?.runOnce();
+      await testApp.app.outbox.relay?.runOnce();
       expect(await count("status = 'failed'")).toBe(3);
       await collector.caughtUp();
       expect(seen()).toEqual([]);

@@ -55,7 +55,7 @@ describe('createPet → relay → Kafka → eventPublished', () => {
       await waitFor(async () => (await metrics()).kafkaConnected, { what: 'the relay to connect to Kafka' });
 
       // The relay must not publish while paused, so the pending count can be seen first.
-      testApp.app.relay?.pause();
+      testApp.app.outbox.relay?.pause();
       const correlationId = 'e2e-correlation-1';
       const created = await graphql<{ createPet: { pet: { id: string } } }>(
         testApp.graphqlUrl,
@@ -66,9 +66,9 @@ describe('createPet → relay → Kafka → eventPublished', () => {
       expect(created.errors).toBeUndefined();
       expect(created.headers.get('x-correlation-id')).toBe(correlationId);
       const petId = created.data?.createPet.pet.id as string;
-      // outboxMetrics reads the sampled gauges (the same numbers as /metrics), refreshed soon after a write.
+      // outboxMetrics reads the sampler's snapshot (the one /metrics exports), refreshed soon after a write.
       await waitFor(async () => (await metrics()).pendingEvents === 1, { what: 'pendingEvents = 1' });
-      testApp.app.relay?.resume();
+      testApp.app.outbox.relay?.resume();
 
       const message = await waitFor(() => collector.messages.find((m) => m.key === petId), {
         what: 'the message on Kafka',
@@ -134,7 +134,7 @@ describe('createPet → relay → Kafka → eventPublished', () => {
         serviceStatus: 'running',
         kafkaStatus: 'connected',
       });
-      await testApp.app.relay?.runOnce();
+      await testApp.app.outbox.relay?.runOnce();
       await collector.caughtUp();
       expect(collector.messages.filter((m) => m.key === petId)).toHaveLength(1);
     } finally {

@@ -7,16 +7,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import type pg from 'pg';
 import { type Config, loadConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/infra/db.ts';
-import { createKafka } from '../../src/infra/kafka.ts';
-import { createLogger } from '../../src/infra/logger.ts';
 import { enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
-import { createRelay, type Relay, type RelayObserver } from '../../src/outbox/relay/create-relay.ts';
-import { createConfiguredPublisher, type EventPublisher } from '../../src/outbox/relay/publish-events.ts';
-import { createRelayPool } from '../../src/outbox/relay/relay-pool.ts';
+import type { Relay, RelayObserver } from '../../src/outbox/relay/create-relay.ts';
+import type { EventPublisher } from '../../src/outbox/relay/publish-events.ts';
 import type { AggregateType } from '../../src/outbox/topics.ts';
+import { createOutboxService, type OutboxService } from '../../src/outbox-service/create-outbox-service.ts';
 import { type CollectedMessage, toCollectedMessage } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -35,15 +32,15 @@ export function testConfig(env: Record<string, string>): Config {
 
 export type InProcessRelay = {
   relay: Relay;
-  publisher: EventPublisher;
-  pool: pg.Pool;
+  outbox: OutboxService;
   /** Resolves once the relay has started (connected, listening, heartbeating). */
   started: Promise<void>;
   stop(): Promise<void>;
 };
 
 /**
- * A relay wired as src/app.ts and src/relay-main.ts wire it, with its own pool and producer.
+ * A relay composed by the outbox library, as src/app.ts and src/relay-main.ts compose it, with its
+ * own pools and producer (no live feed, no sampler: the tests read the table and Kafka themselves).
  * `wrapPublisher` lets a test put something between the relay and the real producer (a delay).
  */
 export function startInProcessRelay(
@@ -51,32 +48,30 @@ export function startInProcessRelay(
   {
     observer,
     relayId,
-    wrapPublisher = (publisher) => publisher,
+    wrapPublisher,
   }: {
     observer?: RelayObserver;
     relayId?: string;
     wrapPublisher?: (publisher: EventPublisher) => EventPublisher;
   } = {},
 ): InProcessRelay {
-  const config = testConfig(env);
-  const logger = createLogger(config);
-  const pool = createRelayPool({ config, logger });
-  const publisher = createConfiguredPublisher({
-    kafka: createKafka({ config, logger }),
-    config,
-    source: '/petstore-outbox-test',
+  const outbox = createOutboxService({
+    config: testConfig(env),
+    relay: {
+      source: '/petstore-outbox-test',
+      ...(observer ? { observer } : {}),
+      ...(relayId ? { relayId } : {}),
+      ...(wrapPublisher ? { decoratePublisher: wrapPublisher } : {}),
+    },
+    sampler: false,
+    feed: false,
   });
-  const relay = createRelay({ pool, publisher: wrapPublisher(publisher), config, logger, observer, relayId });
+  const relay = outbox.relay as Relay;
   return {
     relay,
-    publisher,
-    pool,
-    started: relay.start(),
-    async stop() {
-      await relay.stop();
-      await publisher.disconnect();
-      await pool.end();
-    },
+    outbox,
+    started: outbox.start(),
+    stop: () => outbox.stop(),
   };
 }
 

@@ -7,7 +7,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import { purgeProcessedEvents, RETENTION_LOCK } from '../../src/outbox/purge-processed-events.ts';
+import { RETENTION_LOCK } from '../../src/outbox/advisory-lock-keys.ts';
+import { purgeProcessedEvents } from '../../src/outbox/maintenance/purge-processed-events.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { type InProcessRelay, randomPrefix, startInProcessRelay } from './relay-harness.ts';

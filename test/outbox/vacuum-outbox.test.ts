@@ -5,7 +5,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import { VACUUM_LOCK, vacuumOutboxIfDue } from '../../src/outbox/vacuum-outbox.ts';
+import { VACUUM_LOCK } from '../../src/outbox/advisory-lock-keys.ts';
+import { vacuumOutboxIfDue } from '../../src/outbox/maintenance/vacuum-outbox.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {

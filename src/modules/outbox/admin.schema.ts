@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.ts';
 import { badUserInput } from '../../graphql/errors.ts';
-import type { RelayControl } from '../../outbox/relay-control.ts';
-import type { ReplayOutcome } from '../../outbox/replay-failed-events.ts';
+import type { RelayControl } from '../../outbox/admin/relay-control.ts';
+import type { ReplayOutcome } from '../../outbox/admin/replay-failed-events.ts';
 import { characterProblem } from '../text.validation.ts';
 
 /**

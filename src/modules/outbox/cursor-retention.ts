@@ -1,7 +1,12 @@
 import { GraphQLError } from 'graphql';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { badUserInput } from '../../graphql/errors.ts';
-import { fromCursor, isCursor, type PublicationPosition, toCursor } from '../../outbox/read-published.ts';
+import {
+  fromCursor,
+  isCursor,
+  type PublicationPosition,
+  toCursor,
+} from '../../outbox/feed/read-published.ts';
 
 /** published_seq and published_xid are PostgreSQL bigints. */
 export const MAX_BIGINT = 9_223_372_036_854_775_807n;

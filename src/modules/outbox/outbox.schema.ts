@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.ts';
 import { badUserInput } from '../../graphql/errors.ts';
-import type { OutboxStatus, TopicCounts } from '../../outbox/outbox-status.ts';
-import type { PublishedEvent } from '../../outbox/published-event.ts';
+import type { PublishedEvent } from '../../outbox/feed/published-event.ts';
+import type { OutboxStatus, TopicCounts } from '../../outbox/status/outbox-status.ts';
 import { characterProblem } from '../text.validation.ts';
 import { withoutUserContact } from '../users/user-contact-redaction.ts';
 import { assertCursorRetained, parseCursor } from './cursor-retention.ts';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
-import { PUBLISHED_CHANNEL } from './mark-published.ts';
+import { PUBLISHED_CHANNEL } from '../notification-channels.ts';
 
 /**
  * One transaction that only sends the `outbox_published` notification, without waiting for its

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Config } from '../../config/env.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { purgeProcessedEvents } from '../purge-processed-events.ts';
-import { createOutboxVacuumer } from '../vacuum-outbox.ts';
+import { purgeProcessedEvents } from '../maintenance/purge-processed-events.ts';
+import { createOutboxVacuumer } from '../maintenance/vacuum-outbox.ts';
 import { errorMessage } from './broker-errors.ts';
 import {
   createRelayHeartbeat,

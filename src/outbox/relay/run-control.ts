@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
-import { readRelayControl } from '../read-relay-control.ts';
-import { RELAY_CONTROL_CHANNEL } from '../relay-control.ts';
+import { readRelayControl } from '../admin/read-relay-control.ts';
+import { RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
 import { WakeSignal } from '../wake-signal.ts';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts';
 

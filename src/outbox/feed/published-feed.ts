@@ -1,10 +1,10 @@
-import { Repeater } from 'graphql-yoga';
+import { Repeater } from '@repeaterjs/repeater';
 import type pg from 'pg';
-import type { Logger } from '../infra/logger.ts';
-import { createPgListener } from '../infra/pg-listener.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { createPgListener } from '../../infra/pg-listener.ts';
+import { PUBLISHED_CHANNEL } from '../notification-channels.ts';
 import { matchesFilter, type PublishedEvent, type PublishedEventFilter } from './published-event.ts';
 import { latestPublishedSeq, readPublishedAfter } from './read-published.ts';
-import { PUBLISHED_CHANNEL } from './relay/mark-published.ts';
 
 const PAGE_SIZE = 500;
 /** A subscriber further behind than this stops being fed from memory and reads its way back from the table. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { fromCursor, SETTLED_MARKS_SQL, toCursor } from '../outbox/read-published.ts';
+import { fromCursor, SETTLED_MARKS_SQL, toCursor } from '../feed/read-published.ts';
 
 /**
  * The sampler's queries. Each one is bounded by the backlog or by a small window, never by the

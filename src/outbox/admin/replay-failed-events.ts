@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { PENDING_CHANNEL } from './relay/create-relay.ts';
+import { PENDING_CHANNEL } from '../notification-channels.ts';
 
 /** Which failed (dead-lettered) events a replay applies to; every given criterion must match. */
 export type FailedEventFilter = {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
+import { RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
 import {
-  RELAY_CONTROL_CHANNEL,
   RELAY_CONTROL_COLUMNS,
   type RelayControl,
   type RelayControlRow,

@@ -1,8 +1,6 @@
 import type pg from 'pg';
-import type { Logger } from '../infra/logger.ts';
-
-/** Any constant works; the same for every relay, different from the other outbox locks. */
-export const VACUUM_LOCK = 7_024_112_603;
+import type { Logger } from '../../infra/logger.ts';
+import { VACUUM_LOCK } from '../advisory-lock-keys.ts';
 
 export type VacuumOutcome =
   | { vacuumed: true; deadRows: number; durationMs: number }

@@ -1,10 +1,9 @@
-import { Repeater } from 'graphql-yoga';
-import type { Gauge } from 'prom-client';
-import type { OutboxSampler } from '../metrics/outbox-sampler.ts';
-import type { ServiceMetrics } from '../metrics/service-metrics.ts';
-import type { RelayStatus } from './relay/create-relay.ts';
+import { Repeater } from '@repeaterjs/repeater';
+import type { RelayStatus } from '../relay/create-relay.ts';
+import type { OutboxSampler } from './outbox-sampler.ts';
+import type { OutboxSnapshot, TopicCounts } from './outbox-snapshot.ts';
 
-export type TopicCounts = { topic: string; pending: number; failed: number; processedToday: number };
+export type { TopicCounts } from './outbox-snapshot.ts';
 
 export type OutboxStatus = {
   pendingEvents: number;
@@ -32,20 +31,11 @@ export type OutboxStatus = {
 
 export type OutboxStatusReader = {
   read(): Promise<OutboxStatus>;
+  /** The relay state alone, from memory. */
+  state(): OutboxState;
   /** The status now, then again after every reading of the database and at every relay state change. */
   updates(): AsyncIterable<OutboxStatus>;
 };
-
-const finite = (value: number | undefined): number | null =>
-  value === undefined || Number.isNaN(value) ? null : value;
-
-async function readValue(gauge: Gauge, labels: Record<string, string> = {}): Promise<number | null> {
-  const { values } = await gauge.get();
-  const match = values.find((entry) =>
-    Object.entries(labels).every(([name, value]) => entry.labels[name] === value),
-  );
-  return finite(match?.value);
-}
 
 type FleetState = {
   /** Live relay instances in any process (null: the database keeps no heartbeats). */
@@ -57,7 +47,8 @@ type FleetState = {
   paused: boolean;
 };
 
-type RelayState = Pick<
+/** Whether the relays run and reach Kafka: the part of the status known from memory. */
+export type OutboxState = Pick<
   OutboxStatus,
   'running' | 'kafkaConnected' | 'serviceStatus' | 'kafkaStatus' | 'circuitState' | 'paused'
 >;
@@ -66,7 +57,7 @@ type RelayState = Pick<
  * With a relay in this process, its own state; without one (a GraphQL-only server), the state of the
  * relays that heartbeat in the database, so every server tells the same story.
  */
-function relayState(relay: RelayStatus | null, fleet: FleetState): RelayState {
+function relayState(relay: RelayStatus | null, fleet: FleetState): OutboxState {
   if (relay) {
     const healthy = relay.kafkaConnected && relay.circuitState !== 'open';
     return {
@@ -106,18 +97,27 @@ function stateKey(status: RelayStatus | null): string {
   return [status.running, status.paused, status.kafkaConnected, status.circuitState].join('|');
 }
 
+function fleetOf(snapshot: OutboxSnapshot | null): FleetState {
+  const fleet = snapshot?.relayFleet ?? null;
+  return {
+    alive: fleet?.alive ?? null,
+    connected: fleet?.kafkaConnected ?? null,
+    open: fleet?.byCircuit.open ?? 0,
+    halfOpen: fleet?.byCircuit['half-open'] ?? 0,
+    paused: snapshot?.relaysPaused === true,
+  };
+}
+
 /**
- * The `outboxMetrics` view: database-wide numbers read from the Prometheus gauges the sampler keeps
- * (the same objects `/metrics` exports, never a COUNT per request), and this process's relay state.
+ * The `outboxMetrics` view: the database-wide numbers of the sampler's latest snapshot (never a COUNT
+ * per request; `/metrics` exports the same snapshot), and this process's relay state.
  */
 export function createOutboxStatusReader({
-  metrics,
   sampler,
   relayStatus,
   stateCheckMs = 250,
 }: {
-  metrics: ServiceMetrics;
-  sampler: Pick<OutboxSampler, 'onSample'>;
+  sampler: Pick<OutboxSampler, 'onSample' | 'latest'>;
   /** The in-process relay's status, or null when this process runs none. */
   relayStatus: () => RelayStatus | null;
   /** How often the in-process relay state is compared with the last one sent (a memory read). */
@@ -125,50 +125,33 @@ export function createOutboxStatusReader({
 }): OutboxStatusReader & { notifyStateChange(): void } {
   const stateListeners = new Set<() => void>();
 
-  async function read(): Promise<OutboxStatus> {
-    const relay = relayStatus();
-    const { values: topicValues } = await metrics.topicEvents.get();
-    const topics = new Map<string, TopicCounts>();
-    for (const { labels, value } of topicValues) {
-      const topic = String(labels.topic);
-      const counts = topics.get(topic) ?? { topic, pending: 0, failed: 0, processedToday: 0 };
-      if (labels.status === 'pending') counts.pending = value;
-      if (labels.status === 'failed') counts.failed = value;
-      if (labels.status === 'processed_today') counts.processedToday = value;
-      topics.set(topic, counts);
-    }
-    const relayInstancesAlive = await readValue(metrics.relayInstancesAlive);
-    const fleet: FleetState = {
-      alive: relayInstancesAlive,
-      connected: await readValue(metrics.relayInstancesKafkaConnected),
-      open: (await readValue(metrics.relayInstancesByCircuit, { circuit_state: 'open' })) ?? 0,
-      halfOpen: (await readValue(metrics.relayInstancesByCircuit, { circuit_state: 'half-open' })) ?? 0,
-      paused: (await readValue(metrics.relaysPaused)) === 1,
-    };
-    const sampledAt = await readValue(metrics.sampledAt);
-    const pendingEvents = (await readValue(metrics.pendingEvents)) ?? 0;
+  function current(): OutboxStatus {
+    const snapshot = sampler.latest();
+    const pendingEvents = snapshot?.pendingEvents ?? 0;
     return {
       pendingEvents,
-      failedEvents: (await readValue(metrics.failedEvents)) ?? 0,
-      processedToday: (await readValue(metrics.processedToday)) ?? 0,
-      ...relayState(relay, fleet),
-      processingRate: (await readValue(metrics.processingRate)) ?? 0,
-      retryRate: await readValue(metrics.retriedRatio),
-      oldestPendingAgeSeconds: pendingEvents > 0 ? await readValue(metrics.oldestPendingAgeSeconds) : null,
-      commitToPublishP50Seconds: await readValue(metrics.recentPublishLatency, { quantile: '0.5' }),
-      commitToPublishP99Seconds: await readValue(metrics.recentPublishLatency, { quantile: '0.99' }),
-      recentWindowSize: (await readValue(metrics.recentWindowSize)) ?? 0,
-      parkedAggregates: (await readValue(metrics.parkedAggregates)) ?? 0,
-      parkedEvents: (await readValue(metrics.parkedEvents)) ?? 0,
-      relayInstancesAlive,
-      topics: [...topics.values()].sort((a, b) => a.topic.localeCompare(b.topic)),
-      sampledAt: sampledAt === null || sampledAt === 0 ? null : new Date(sampledAt * 1000),
+      failedEvents: snapshot?.failedEvents ?? 0,
+      processedToday: snapshot?.processedToday ?? 0,
+      ...relayState(relayStatus(), fleetOf(snapshot)),
+      processingRate: snapshot?.processingRate ?? 0,
+      retryRate: snapshot?.retriedRatio ?? null,
+      oldestPendingAgeSeconds: snapshot && pendingEvents > 0 ? snapshot.oldestPendingAgeSeconds : null,
+      commitToPublishP50Seconds: snapshot?.commitToPublishP50Seconds ?? null,
+      commitToPublishP99Seconds: snapshot?.commitToPublishP99Seconds ?? null,
+      recentWindowSize: snapshot?.recentWindowSize ?? 0,
+      parkedAggregates: snapshot?.parkedAggregates ?? 0,
+      parkedEvents: snapshot?.parkedEvents ?? 0,
+      relayInstancesAlive: snapshot?.relayFleet?.alive ?? null,
+      topics: snapshot?.topics ?? [],
+      sampledAt: snapshot?.sampledAt ?? null,
       timestamp: new Date(),
     };
   }
+  const read = async (): Promise<OutboxStatus> => current();
 
   return {
     read,
+    state: () => relayState(relayStatus(), fleetOf(sampler.latest())),
     /** For the relay observer: a circuit change is pushed at once. */
     notifyStateChange() {
       for (const listener of stateListeners) listener();

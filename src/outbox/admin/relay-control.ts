@@ -1,6 +1,3 @@
-/** Sent when the pause switch changes, so every relay instance hears it within milliseconds. */
-export const RELAY_CONTROL_CHANNEL = 'outbox_relay_control';
-
 /** The pause switch shared by every relay instance (the single row of `outbox_relay_control`). */
 export type RelayControl = {
   paused: boolean;

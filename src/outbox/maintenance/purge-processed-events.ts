@@ -1,7 +1,5 @@
 import type pg from 'pg';
-
-/** Any constant works; the same for every relay, different from the publication-order lock. */
-export const RETENTION_LOCK = 7_024_112_602;
+import { RETENTION_LOCK } from '../advisory-lock-keys.ts';
 
 export type PurgeOutcome = {
   deleted: number;

@@ -1,9 +1,8 @@
 import type pg from 'pg';
-import type { Logger } from '../infra/logger.ts';
-import { createPgListener } from '../infra/pg-listener.ts';
-import { PENDING_CHANNEL } from '../outbox/relay/create-relay.ts';
-import { PUBLISHED_CHANNEL } from '../outbox/relay/mark-published.ts';
-import { RELAY_CONTROL_CHANNEL } from '../outbox/relay-control.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { createPgListener } from '../../infra/pg-listener.ts';
+import { PENDING_CHANNEL, PUBLISHED_CHANNEL, RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
+import type { OutboxSnapshot, OutboxSnapshotSource } from './outbox-snapshot.ts';
 import {
   findSeqBefore,
   readBacklogByTopic,
@@ -14,16 +13,15 @@ import {
   readRecentPublications,
   readRelayFleet,
 } from './read-outbox-numbers.ts';
-import type { ServiceMetrics } from './service-metrics.ts';
 
-export type OutboxSampler = {
+export type OutboxSampler = OutboxSnapshotSource & {
   /** Takes the first reading (so the numbers are there when the server starts), then keeps reading. */
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Reads now (sharing a reading in flight); resolves when the gauges hold it. */
+  /** Reads now (sharing a reading in flight); resolves when `latest()` holds it. */
   sampleNow(): Promise<void>;
-  /** Called after each successful reading. */
-  onSample(listener: () => void): () => void;
+  /** Called after each successful reading, with it. */
+  onSample(listener: (snapshot: OutboxSnapshot) => void): () => void;
 };
 
 const RATE_WINDOW_MS = 60_000;
@@ -31,7 +29,7 @@ const RECENT_LIMIT = 1000;
 const RECENT_WINDOW_SECONDS = 300;
 
 /**
- * Keeps the database-wide outbox gauges current: every `intervalMs`, and soon after the outbox changes
+ * Keeps the snapshot of the database-wide outbox numbers current (outbox-snapshot.ts): every `intervalMs`, and soon after the outbox changes
  * (the `outbox_pending`, `outbox_published` and pause-switch notifications), at most once per `minGapMs`
  * (by default the interval: at once after a quiet spell, on the interval under steady traffic). Each reading
  * is one read-only REPEATABLE READ transaction, so its numbers are consistent with each other (an event
@@ -44,7 +42,6 @@ const RECENT_WINDOW_SECONDS = 300;
 export function createOutboxSampler({
   pool,
   databaseUrl,
-  metrics,
   logger,
   intervalMs,
   // Under a steady stream of changes a reading runs once per interval, not more: its counts read the
@@ -53,13 +50,14 @@ export function createOutboxSampler({
 }: {
   pool: pg.Pool;
   databaseUrl: string;
-  metrics: ServiceMetrics;
   logger: Logger;
   intervalMs: number;
   minGapMs?: number;
 }): OutboxSampler {
   const log = logger.child({ component: 'outbox-sampler' });
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(snapshot: OutboxSnapshot) => void>();
+  let snapshot: OutboxSnapshot | null = null;
+  let failedReadings = 0;
 
   // The incremental state: what has been counted so far.
   let lastSeq: string | null = null;
@@ -130,40 +128,47 @@ export function createOutboxSampler({
       const spanMs = oldest ? nowMs - oldest.atMs : 0;
       const rate = oldest && spanMs > 0 ? ((publishedTotal - oldest.total) * 1000) / spanMs : 0;
 
-      metrics.pendingEvents.set(pending.pending);
-      metrics.oldestPendingAgeSeconds.set(
-        pending.oldestPendingAt ? Math.max(0, (nowMs - pending.oldestPendingAt.getTime()) / 1000) : 0,
-      );
-      metrics.failedEvents.set(backlog.reduce((sum, topic) => sum + topic.failed, 0));
-      metrics.parkedAggregates.set(parked.aggregates);
-      metrics.parkedEvents.set(parked.events);
-      metrics.processedToday.set([...todayByTopic.values()].reduce((sum, count) => sum + count, 0));
-      metrics.processingRate.set(rate);
-      metrics.recentWindowSize.set(recent.count);
-      metrics.retriedRatio.set(recent.count > 0 ? recent.retried / recent.count : Number.NaN);
-      metrics.recentPublishLatency.set({ quantile: '0.5' }, recent.p50Seconds ?? Number.NaN);
-      metrics.recentPublishLatency.set({ quantile: '0.99' }, recent.p99Seconds ?? Number.NaN);
-      metrics.relayInstancesAlive.set(fleet.alive?.length ?? Number.NaN);
-      metrics.relayInstancesByCircuit.reset();
-      metrics.relayInstancesKafkaConnected.set(
-        fleet.alive ? fleet.alive.filter((instance) => instance.kafkaConnected).length : Number.NaN,
-      );
-      if (fleet.alive) {
-        for (const state of ['closed', 'half-open', 'open']) {
-          const count = fleet.alive.filter((instance) => instance.circuitState === state).length;
-          metrics.relayInstancesByCircuit.set({ circuit_state: state }, count);
-        }
-      }
-      metrics.relaysPaused.set(fleet.paused === null ? Number.NaN : fleet.paused ? 1 : 0);
-      metrics.topicEvents.reset();
-      const topics = new Set([...backlog.map((row) => row.topic), ...todayByTopic.keys()]);
-      for (const topic of topics) {
-        const row = backlog.find((entry) => entry.topic === topic);
-        metrics.topicEvents.set({ topic, status: 'pending' }, row?.pending ?? 0);
-        metrics.topicEvents.set({ topic, status: 'failed' }, row?.failed ?? 0);
-        metrics.topicEvents.set({ topic, status: 'processed_today' }, todayByTopic.get(topic) ?? 0);
-      }
-      metrics.sampledAt.set(nowMs / 1000);
+      const topicNames = [...new Set([...backlog.map((row) => row.topic), ...todayByTopic.keys()])].sort();
+      const alive = fleet.alive;
+      const countCircuit = (state: string) =>
+        (alive ?? []).filter((instance) => instance.circuitState === state).length;
+      snapshot = {
+        sampledAt: clock.now,
+        pendingEvents: pending.pending,
+        oldestPendingAgeSeconds: pending.oldestPendingAt
+          ? Math.max(0, (nowMs - pending.oldestPendingAt.getTime()) / 1000)
+          : 0,
+        failedEvents: backlog.reduce((sum, topic) => sum + topic.failed, 0),
+        parkedAggregates: parked.aggregates,
+        parkedEvents: parked.events,
+        processedToday: [...todayByTopic.values()].reduce((sum, count) => sum + count, 0),
+        processingRate: rate,
+        recentWindowSize: recent.count,
+        retriedRatio: recent.count > 0 ? recent.retried / recent.count : null,
+        commitToPublishP50Seconds: recent.p50Seconds ?? null,
+        commitToPublishP99Seconds: recent.p99Seconds ?? null,
+        relayFleet: alive
+          ? {
+              alive: alive.length,
+              kafkaConnected: alive.filter((instance) => instance.kafkaConnected).length,
+              byCircuit: {
+                closed: countCircuit('closed'),
+                'half-open': countCircuit('half-open'),
+                open: countCircuit('open'),
+              },
+            }
+          : null,
+        relaysPaused: fleet.paused,
+        topics: topicNames.map((topic) => {
+          const row = backlog.find((entry) => entry.topic === topic);
+          return {
+            topic,
+            pending: row?.pending ?? 0,
+            failed: row?.failed ?? 0,
+            processedToday: todayByTopic.get(topic) ?? 0,
+          };
+        }),
+      };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
@@ -184,9 +189,10 @@ export function createOutboxSampler({
           again = false;
           try {
             await readOnce();
-            for (const listener of listeners) listener();
+            const reading = snapshot;
+            if (reading) for (const listener of listeners) listener(reading);
           } catch (error) {
-            metrics.sampleErrors.inc();
+            failedReadings += 1;
             log.warn(
               { err: (error as Error).message },
               'reading the outbox numbers failed; next reading retries',
@@ -233,6 +239,8 @@ export function createOutboxSampler({
       await inFlight;
     },
     sampleNow,
+    latest: () => snapshot,
+    failedReadings: () => failedReadings,
     onSample(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

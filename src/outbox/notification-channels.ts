@@ -1,0 +1,17 @@
+/**
+ * Every PostgreSQL LISTEN/NOTIFY channel of the outbox. A notification only wakes a listener early:
+ * each listener also polls, so a lost notification delays work and never loses it.
+ */
+
+/**
+ * Sent at the commit of every transaction that added outbox rows (the trigger of migration
+ * 20261126000100_outbox_pending_notify, which names it in SQL) and after a replay of dead letters:
+ * relays claim at once.
+ */
+export const PENDING_CHANNEL = 'outbox_pending';
+
+/** Sent when a relay's marks commit: the live feed (eventPublished) and the sampler read on. */
+export const PUBLISHED_CHANNEL = 'outbox_published';
+
+/** Sent when an operator flips the database-wide pause switch (pauseRelay / resumeRelay). */
+export const RELAY_CONTROL_CHANNEL = 'outbox_relay_control';
