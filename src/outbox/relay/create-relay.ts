@@ -18,8 +18,6 @@ import { createRunControl } from './run-control.ts';
 import { settleBatch } from './settle-batch.ts';
 import type { FailureOutcome } from './settle-failures.ts';
 
-export { PENDING_CHANNEL } from './run-control.ts';
-
 export type RelayStatus = {
   relayId: string;
   running: boolean;

@@ -1,8 +1,6 @@
 import type { TransactionClient } from './claim-batch.ts';
 import type { Publication } from './publish-events.ts';
 
-export const PUBLISHED_CHANNEL = 'outbox_published';
-
 export type PublishedRange = { firstSeq: string; lastSeq: string; count: number };
 
 export type MarkedPublications = { range: PublishedRange; marked: Publication[] };
