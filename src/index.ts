@@ -8,7 +8,7 @@ export { type OrderSnapshot, orderSnapshot } from './modules/orders/order.events
 export { type PetSnapshot, petSnapshot } from './modules/pets/pet.events.ts';
 export { userSnapshot } from './modules/users/user.events.ts';
 export type { EnqueuedEvent } from './outbox/enqueue.ts';
-export type { RelayObserver, RelayStatus } from './outbox/relay.ts';
+export type { RelayObserver, RelayStatus } from './outbox/relay/create-relay.ts';
 export type { OutboxSnapshot } from './outbox/status/outbox-snapshot.ts';
 export type { OutboxState, OutboxStatus } from './outbox/status/outbox-status.ts';
 export {

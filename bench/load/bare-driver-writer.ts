@@ -40,8 +40,13 @@ export function createBareDriverWriter({
   pool.on('error', () => {});
   const topic = topicFor(topicPrefix, 'pet');
 
-  async function insert(index: number): Promise<string | null> {
+  /** `onCommitted` hears the outbox event's id and the moment COMMIT was acknowledged (epoch ms). */
+  async function insert(
+    index: number,
+    onCommitted?: (eventId: string, committedAtMs: number) => void,
+  ): Promise<string | null> {
     const input = petInput(index) as Record<string, string | number>;
+    const eventId = randomUUID();
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -88,9 +93,10 @@ export function createBareDriverWriter({
          INSERT INTO outbox_events
            (id, aggregate_id, aggregate_type, event_type, event_data, correlation_id, topic, aggregate_sequence)
          SELECT $2::uuid, $1, 'pet', 'pet.created', $3, $4, $5, last_sequence FROM next_sequence`,
-        [pet.id, randomUUID(), data, randomUUID(), topic],
+        [pet.id, eventId, data, randomUUID(), topic],
       );
       await client.query('COMMIT');
+      onCommitted?.(eventId, performance.timeOrigin + performance.now());
       return null;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});

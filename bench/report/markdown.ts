@@ -225,12 +225,20 @@ export function renderMarkdown(report: BenchReport): string {
     endToEndLatency: () =>
       sectionBody(sections.endToEndLatency, (r) =>
         [
-          `${r.topology}. createPet over HTTP at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${formatCount(r.written)} requests, ${r.writeErrors} errors${r.firstWriteError ? `: ${r.firstWriteError}` : ''}).${r.achievedRate < 0.9 * r.targetRate ? ' **The API did not keep up with the target rate**: requests queued, so the figures below include that queueing (see the mutation throughput section for what the API sustains).' : ''}`,
+          `${r.topology}. Load: ${r.writer}, at ${rate(r.targetRate)} for ${r.seconds} s (achieved ${rate(r.achievedRate)}, ${formatCount(r.written)} transactions, ${r.writeErrors} errors${r.firstWriteError ? `: ${r.firstWriteError}` : ''}).${r.achievedRate < 0.9 * r.targetRate ? ' **The writer did not keep up with the target rate**: transactions queued, so the figures below include that queueing.' : ''}`,
           table(PERCENTILE_HEADER, [
             percentileRow('commit → Kafka ack (broker append time)', r.commitToAck),
+            ...(r.committedToAck
+              ? [
+                  percentileRow(
+                    'COMMIT acknowledged to the writer → Kafka ack (lower bound)',
+                    r.committedToAck,
+                  ),
+                ]
+              : []),
             percentileRow('commit → row marked published', r.commitToMarked),
             percentileRow('commit → eventPublished subscriber', r.commitToSubscriber),
-            percentileRow('createPet round trip (client)', r.mutationLatency),
+            percentileRow('writer transaction round trip (client)', r.mutationLatency),
           ]),
           `Commit moment: ${r.commitBasis}. This PostgreSQL keeps no commit timestamps (track_commit_timestamp needs a restart), so the outbox row's created_at, the business transaction's now(), stands in for it: it is a little before the commit, so every figure above is an upper bound, too long by at most the transaction's own duration. Not on Kafka after the grace period: ${r.missingOnKafka}; not at the subscriber: ${r.missingAtSubscriber}. CPU while the load ran: ${cpuText(r.cpu)}.${r.subscriptionErrors.length ? ` Subscription errors: ${r.subscriptionErrors.join('; ')}` : ''}`,
           chartsFor(report, ['latency-throughput.svg', 'latency-percentiles.svg']),
@@ -330,6 +338,29 @@ export function renderMarkdown(report: BenchReport): string {
           parts.push(
             `### Relay instances\n\n${drainTable(r.instances, r.instances[0])}${entry ? `\n\nExtra instances ran \`${entry}\`${entry === 'src/main.ts' ? ' (src/relay-main.ts did not exist yet: each extra instance is a whole service process)' : ''}.` : ''}`,
           );
+          const drain = sections.relayDrain.status === 'ok' ? sections.relayDrain.result : null;
+          if (drain) {
+            const kafkajs = drain.ceilings.kafkajs.find((run) => run.format === drain.relay.messageFormat);
+            const producer = drain.producerLimit.status === 'ok' ? drain.producerLimit.runs[0] : undefined;
+            parts.push(
+              `Each instance count against the ceilings of section 1 (same run, same batch size):\n\n${table(
+                [
+                  'instances',
+                  'events/s',
+                  '÷ PostgreSQL alone',
+                  `÷ kafkajs alone (${drain.relay.messageFormat})`,
+                  '÷ ProducerPerformance',
+                ],
+                r.instances.map((run) => [
+                  run.instances,
+                  rate(run.eventsPerSecond),
+                  ratio(run.eventsPerSecond / drain.ceilings.postgres.eventsPerSecond),
+                  kafkajs ? ratio(run.eventsPerSecond / kafkajs.eventsPerSecond) : 'n/a',
+                  producer ? ratio(run.eventsPerSecond / producer.eventsPerSecond) : 'n/a',
+                ]),
+              )}`,
+            );
+          }
         }
         if (r.batchSizes.length > 0)
           parts.push(`### OUTBOX_BATCH_SIZE\n\n${drainTable(r.batchSizes, r.batchSizes[0])}`);

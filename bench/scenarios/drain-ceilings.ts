@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
-import { createBatchClaimer } from '../../src/outbox/claim-batch.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import { MESSAGE_FORMATS, type MessageFormat } from '../../src/outbox/kafka-message.ts';
-import { markPublished } from '../../src/outbox/mark-published.ts';
-import { compressionCodecs, createEventPublisher } from '../../src/outbox/publish-events.ts';
+import { createPublishedAnnouncer } from '../../src/outbox/relay/announce-published.ts';
+import { createBatchClaimer } from '../../src/outbox/relay/claim-batch.ts';
 import { openClaimTransaction } from '../../src/outbox/relay/claim-transaction.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import { MESSAGE_FORMATS, type MessageFormat } from '../../src/outbox/relay/kafka-message.ts';
+import { markPublished } from '../../src/outbox/relay/mark-published.ts';
+import { compressionCodecs, createEventPublisher } from '../../src/outbox/relay/publish-events.ts';
 import { BATCHES_IN_FLIGHT } from '../../src/outbox/relay/relay-loop.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
 import { type CpuUsage, pidsNamed, postgresPidsFor, watchCpu } from '../infra/cpu-usage.ts';
@@ -30,9 +31,9 @@ export type DrainCeilings = {
 };
 
 /**
- * PostgreSQL alone: the backlog drained by the relay's claim transactions (claim with FOR UPDATE
- * SKIP LOCKED, mark in the same transaction, BATCHES_IN_FLIGHT transactions overlapping) with the
- * broker left out: each claimed batch is marked at once with made-up offsets.
+ * PostgreSQL alone: the backlog drained by the relay's claim transactions (its claimer, its mark in
+ * the same transaction, its announcement after the commit, BATCHES_IN_FLIGHT transactions
+ * overlapping) with the broker left out: each claimed batch is marked at once with made-up offsets.
  */
 async function postgresCeiling(
   context: BenchContext,
@@ -50,6 +51,7 @@ async function postgresCeiling(
     });
     const claimer = createBatchClaimer({ batchSize });
     const log = { warn: () => {} };
+    const announcer = createPublishedAnnouncer({ pool: db.pool, log });
     let offset = 0;
     let drained = 0;
     const cpu = watchCpu({ harness: process.pid }, { postgres: () => postgresPidsFor(db.name) });
@@ -65,10 +67,12 @@ async function postgresCeiling(
         const publications = claim.events.map((event) => ({ event, partition: 0, offset: String(offset++) }));
         await markPublished(claim.client, publications);
         await claim.commit();
+        announcer.announce();
         drained += claim.events.length;
       }
     };
     await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, () => worker(db.pool)));
+    await announcer.settled();
     const seconds = (performance.now() - started) / 1000;
     const run = {
       what: 'PostgreSQL alone: claim + mark, no broker',

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/env.ts';
 import { setRelayPaused } from '../../src/outbox/admin/set-relay-paused.ts';
-import type { MessageFormat } from '../../src/outbox/kafka-message.ts';
+import type { MessageFormat } from '../../src/outbox/relay/kafka-message.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { type CpuUsage, infrastructureGroups, watchCpu } from '../infra/cpu-usage.ts';
 import {

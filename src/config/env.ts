@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGE_FORMATS } from '../outbox/kafka-message.ts';
+import { MESSAGE_FORMATS } from '../outbox/relay/kafka-message.ts';
 import { DEFAULT_DATABASE_URL, DEFAULT_KAFKA_BROKER } from './default-urls.ts';
 
 /**
@@ -91,7 +91,7 @@ const EnvSchema = z.object({
   KAFKA_CLIENT_ID: z.string().trim().min(1).default('petstore-outbox'),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
   KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
-  /** How events are laid out on Kafka; see src/outbox/kafka-message.ts. */
+  /** How events are laid out on Kafka; see src/outbox/relay/kafka-message.ts. */
   KAFKA_MESSAGE_FORMAT: z.enum(MESSAGE_FORMATS).default('structured'),
   OUTBOX_BATCH_SIZE: integer(1, 10_000).default(100),
   OUTBOX_POLLING_INTERVAL: seconds(0.01, 3600).default(1),

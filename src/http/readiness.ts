@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { getMigrationStatus } from '../db/migrate.ts';
-import type { RelayStatus } from '../outbox/relay.ts';
+import type { RelayStatus } from '../outbox/relay/create-relay.ts';
 
 export type CheckResult = { status: 'up' | 'down' | 'degraded' | 'unknown'; [detail: string]: unknown };
 

@@ -24,7 +24,7 @@ export type ReceivedMessage = {
 const text = z.string().min(1).max(1000);
 const sequence = z.coerce.number().int().positive();
 
-/** CloudEvents structured mode, with the outbox's extension attributes (src/outbox/kafka-message.ts). */
+/** CloudEvents structured mode, with the outbox's extension attributes (src/outbox/relay/kafka-message.ts). */
 const StructuredEnvelope = z.object({
   specversion: z.literal('1.0'),
   id: text,

@@ -1,4 +1,4 @@
-import type { RelayObserver } from '../outbox/relay.ts';
+import type { RelayObserver } from '../outbox/relay/create-relay.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RelayStatus } from '../outbox/relay.ts';
+import type { RelayStatus } from '../outbox/relay/create-relay.ts';
 import type { OutboxSnapshot, OutboxSnapshotSource } from '../outbox/status/outbox-snapshot.ts';
 import { createEventLoopDelayMetrics } from './event-loop-delay.ts';
 

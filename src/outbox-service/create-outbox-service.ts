@@ -5,13 +5,13 @@ import { createDatabase, createPool, type Database } from '../infra/db.ts';
 import { createKafka } from '../infra/kafka.ts';
 import { createLogger, type Logger } from '../infra/logger.ts';
 import { createOutboxAdmin, type OutboxAdmin } from '../outbox/admin/outbox-admin.ts';
-import type { CircuitBreakerOptions } from '../outbox/circuit-breaker.ts';
 import { type EnqueuedEvent, enqueueOutboxEvent, type TransactionClient } from '../outbox/enqueue.ts';
 import { createPublishedFeed, type PublishedFeed } from '../outbox/feed/published-feed.ts';
-import { createConfiguredPublisher, type EventPublisher } from '../outbox/publish-events.ts';
+import type { CircuitBreakerOptions } from '../outbox/relay/circuit-breaker.ts';
+import { createRelay, type Relay, type RelayObserver } from '../outbox/relay/create-relay.ts';
+import { createConfiguredPublisher, type EventPublisher } from '../outbox/relay/publish-events.ts';
+import type { RelayMode } from '../outbox/relay/relay-heartbeat.ts';
 import { createRelayPool } from '../outbox/relay/relay-pool.ts';
-import { createRelay, type Relay, type RelayObserver } from '../outbox/relay.ts';
-import type { RelayMode } from '../outbox/relay-heartbeat.ts';
 import { createOutboxSampler } from '../outbox/status/outbox-sampler.ts';
 import type { OutboxSnapshotSource } from '../outbox/status/outbox-snapshot.ts';
 import {

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { handleMessageOnce, handleOnce } from '../../src/inbox/handle-once.ts';
 import type { Database } from '../../src/infra/db.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import { createMessageEncoder, type MessageFormat } from '../../src/outbox/kafka-message.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import { createMessageEncoder, type MessageFormat } from '../../src/outbox/relay/kafka-message.ts';
 import { test } from '../support/fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';
 

@@ -7,8 +7,8 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import type { FailureOutcome } from '../../src/outbox/settle-failures.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import type { FailureOutcome } from '../../src/outbox/relay/settle-failures.ts';
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { ADMIN_HEADERS } from '../support/admin.ts';
 import { graphql } from '../support/graphql-client.ts';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type BrokerInstance, killKafka, startKafka, stopKafka } from '../../scripts/kafka/broker.ts';
 import { freePort } from '../../scripts/lib/free-port.ts';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import type { CircuitState } from '../../src/outbox/circuit-breaker.ts';
+import type { CircuitState } from '../../src/outbox/relay/circuit-breaker.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';

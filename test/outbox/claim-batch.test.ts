@@ -1,14 +1,20 @@
 /**
  * The claim on its own (no Kafka): what it takes and what it must never take. It only ever claims
  * an aggregate's first unpublished events, as a prefix; a backlog concentrated on a few aggregates
- * fills the batch from their depth; and heads hidden behind a window of old rows nobody can take
- * (events parked behind a dead letter) are still found.
+ * fills the batch from their depth; events behind one that waits (a dead letter, a retry with
+ * backoff, a batch in flight) are not taken; and heads hidden behind a window of old rows nobody
+ * can take are still found.
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import { type BatchClaimer, createBatchClaimer, unbrokenRuns } from '../../src/outbox/claim-batch.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
+import {
+  type BatchClaimer,
+  claimableRuns,
+  createBatchClaimer,
+  unbrokenRuns,
+} from '../../src/outbox/relay/claim-batch.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 let database: TestDatabase;
@@ -80,29 +86,62 @@ function summary(events: readonly ClaimedEvent[]): Record<string, number[]> {
 }
 
 describe('createBatchClaimer', () => {
-  test('fills a batch from the depth of a few aggregates, round-robin, and leaves nothing for a second relay', async () => {
+  test('fills a batch from the depth of an aggregate, oldest first; a second relay takes only what the first does not hold', async () => {
     await seed('pet-a', 50);
-    await seed('pet-b', 50);
+    await seed('pet-b', 50, { minutesAgo: -1 });
     const first = await transaction();
     const second = await transaction();
+    const third = await transaction();
     try {
       const claimed = await claimer(10).claim(first);
-      expect(summary(claimed)).toEqual({ 'pet-a': [1, 2, 3, 4, 5], 'pet-b': [1, 2, 3, 4, 5] });
-      // Both aggregates are held by the first transaction: the second finds nothing, however deep the backlog.
-      expect(await claimer(10).claim(second)).toEqual([]);
+      expect(summary(claimed)).toEqual({ 'pet-a': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+      // pet-a's next events wait for the first transaction's mark: the second relay takes pet-b's head run.
+      expect(summary(await claimer(10).claim(second))).toEqual({ 'pet-b': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+      // Both aggregates are held: a third finds nothing, however deep the backlog.
+      expect(await claimer(10).claim(third)).toEqual([]);
     } finally {
       await rollback(first);
       await rollback(second);
+      await rollback(third);
     }
     // Rolled back, the claim is gone: the events are there to claim again.
     const again = await transaction();
     try {
-      expect(summary(await claimer(10).claim(again))).toEqual({
-        'pet-a': [1, 2, 3, 4, 5],
-        'pet-b': [1, 2, 3, 4, 5],
-      });
+      expect(summary(await claimer(10).claim(again))).toEqual({ 'pet-a': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
     } finally {
       await rollback(again);
+    }
+  });
+
+  test("takes an aggregate's earlier event that committed with a later created_at, before the later one", async () => {
+    // created_at is the writing transaction's start; the sequence is taken at its first event, so a
+    // transaction that started first can hold the next number.
+    await db.pool.query(
+      `INSERT INTO outbox_events (aggregate_id, aggregate_type, event_type, event_data, topic, aggregate_sequence, created_at)
+       VALUES ('pet-late', 'pet', 'pet.test', '{}', 'test.pets', 1, now()),
+              ('pet-late', 'pet', 'pet.test', '{}', 'test.pets', 2, now() - interval '5 minutes')`,
+    );
+    await seed('pet-other', 3);
+    const client = await transaction();
+    try {
+      expect(summary(await claimer(2).claim(client))).toEqual({ 'pet-late': [1, 2] });
+    } finally {
+      await rollback(client);
+    }
+  });
+
+  test('an event whose predecessor is retrying with backoff is not claimed, and neither are those behind it', async () => {
+    await seed('pet-retrying', 3, { minutesAgo: 5 });
+    await seed('pet-fresh', 2);
+    await db.pool.query(
+      `UPDATE outbox_events SET retry_count = 1, next_attempt_at = now() + interval '1 hour'
+       WHERE aggregate_id = 'pet-retrying' AND aggregate_sequence = 1`,
+    );
+    const client = await transaction();
+    try {
+      expect(summary(await claimer(10).claim(client))).toEqual({ 'pet-fresh': [1, 2] });
+    } finally {
+      await rollback(client);
     }
   });
 
@@ -175,5 +214,30 @@ describe('unbrokenRuns', () => {
       event('b', 8),
     ]);
     expect(kept.map((one) => one.id)).toEqual(['a-1', 'a-2', 'a-3', 'b-5']);
+  });
+});
+
+describe('claimableRuns', () => {
+  const row = (aggregateId: string, aggregateSequence: number, waits: boolean) => ({
+    event: {
+      id: `${aggregateId}-${aggregateSequence}`,
+      aggregateType: 'pet',
+      aggregateId,
+      aggregateSequence,
+    } as ClaimedEvent,
+    waits,
+  });
+
+  test('keeps heads and the events right behind them; drops what waits on an event outside the batch', () => {
+    const kept = claimableRuns([
+      row('b', 4, true), // its predecessor is in flight elsewhere
+      row('b', 5, true),
+      row('a', 2, true),
+      row('a', 1, false),
+      row('a', 4, true), // a-3 is missing: a gap
+      row('c', 7, false),
+      row('c', 8, true),
+    ]);
+    expect(kept.map((one) => one.id)).toEqual(['a-1', 'a-2', 'c-7', 'c-8']);
   });
 });

@@ -56,12 +56,16 @@ async function countWhere(condition: string): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** Relay sessions of this test's database inside a transaction that is open but idle. */
-async function idleClaimSessions(): Promise<number> {
+/**
+ * Relay sessions of this test's database inside a transaction that is open but idle, for at least
+ * `forMs` (the running relay's own claims are idle for moments between their statements).
+ */
+async function idleClaimSessions(forMs = 0): Promise<number> {
   const { rows } = await db.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_stat_activity
      WHERE datname = current_database() AND application_name = 'petstore-outbox-relay'
-       AND state = 'idle in transaction'`,
+       AND state = 'idle in transaction' AND now() - state_change >= make_interval(secs => $1)`,
+    [forMs / 1000],
   );
   return rows[0]?.n ?? 0;
 }
@@ -126,7 +130,7 @@ describe('a relay process frozen with SIGSTOP while it holds claims', () => {
         `[frozen-relay] everything published ${Date.now() - frozenAt} ms after the freeze (lease ${LEASE_SECONDS} s)`,
       );
       // PostgreSQL ended the frozen relay's idle transactions; it is still stopped.
-      expect(await idleClaimSessions()).toBe(0);
+      expect(await idleClaimSessions(LEASE_SECONDS * 1000)).toBe(0);
       expect(frozen.child.exitCode).toBeNull();
 
       await waitFor(() => collector.messages.length >= EVENTS, { what: 'the collector to catch up' });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
-import type { EventPublisher } from '../../src/outbox/publish-events.ts';
+import type { EventPublisher } from '../../src/outbox/relay/publish-events.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';

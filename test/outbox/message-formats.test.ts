@@ -7,13 +7,17 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { readDeliveredEvent } from '../../src/inbox/read-delivered-event.ts';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import { createMessageEncoder, MESSAGE_FORMATS, type MessageFormat } from '../../src/outbox/kafka-message.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import {
+  createMessageEncoder,
+  MESSAGE_FORMATS,
+  type MessageFormat,
+} from '../../src/outbox/relay/kafka-message.ts';
 import {
   compressionCodecs,
   createEventPublisher,
   type EventPublisher,
-} from '../../src/outbox/publish-events.ts';
+} from '../../src/outbox/relay/publish-events.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
 import { DEFAULT_BROKERS, randomPrefix, readTopics, testConfig } from './relay-harness.ts';
 

@@ -13,12 +13,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createKafka } from '../../src/infra/kafka.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
 import {
   compressionCodecs,
   createEventPublisher,
   type EventPublisher,
-} from '../../src/outbox/publish-events.ts';
+} from '../../src/outbox/relay/publish-events.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
 import { DEFAULT_BROKERS, randomPrefix, readTopics, testConfig } from './relay-harness.ts';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { describe, expect, test } from 'vitest';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import { createMessageEncoder, MESSAGE_FORMATS } from '../../src/outbox/kafka-message.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import { createMessageEncoder, MESSAGE_FORMATS } from '../../src/outbox/relay/kafka-message.ts';
 import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { TEST_BROKERS } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
@@ -11,7 +11,7 @@ import { runNpmScript } from './run-npm-script.ts';
 /**
  * `npm run events` against a real broker holding one event in each layout the relay can write
  * (KAFKA_MESSAGE_FORMAT): CloudEvents structured mode, CloudEvents binary mode, and the compact header set.
- * The messages are made by the relay's own encoder (src/outbox/kafka-message.ts).
+ * The messages are made by the relay's own encoder (src/outbox/relay/kafka-message.ts).
  */
 describe('npm run events reads every message layout', () => {
   test('structured, binary and compact messages print the same fields', async () => {

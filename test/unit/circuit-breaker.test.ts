@@ -1,9 +1,9 @@
 /** The circuit breaker's states and timing, on a fake clock (pure code, no broker needed). */
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
-import { retryDelayMs } from '../../src/outbox/backoff.ts';
-import { isBrokerUnavailable } from '../../src/outbox/broker-errors.ts';
-import { CircuitBreaker, type CircuitState } from '../../src/outbox/circuit-breaker.ts';
+import { retryDelayMs } from '../../src/outbox/relay/backoff.ts';
+import { isBrokerUnavailable } from '../../src/outbox/relay/broker-errors.ts';
+import { CircuitBreaker, type CircuitState } from '../../src/outbox/relay/circuit-breaker.ts';
 
 describe('CircuitBreaker', () => {
   test('opens on a broker failure, probes after a growing pause, and closes on success', () => {

@@ -3,8 +3,12 @@ import { decodeMessage, type RawKafkaMessage } from '../../scripts/events/decode
 import { parseEventsOptions } from '../../scripts/events/events-options.ts';
 import { formatRecord } from '../../scripts/events/format-record.ts';
 import { matchesFilter } from '../../scripts/events/record-filter.ts';
-import type { ClaimedEvent } from '../../src/outbox/claimed-event.ts';
-import { createMessageEncoder, MESSAGE_FORMATS, type MessageFormat } from '../../src/outbox/kafka-message.ts';
+import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
+import {
+  createMessageEncoder,
+  MESSAGE_FORMATS,
+  type MessageFormat,
+} from '../../src/outbox/relay/kafka-message.ts';
 
 const data = { schemaVersion: 1, pet: { id: 'p-1', name: 'Buddy', price: '1200.00' } };
 const position = { topic: 'petstore.pets', partition: 2, offset: '17' };

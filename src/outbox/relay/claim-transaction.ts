@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
-import type { BatchClaimer } from '../claim-batch.ts';
-import type { ClaimedEvent } from '../claimed-event.ts';
+import type { BatchClaimer } from './claim-batch.ts';
+import type { ClaimedEvent } from './claimed-event.ts';
 import { keepClaimAlive } from './keep-claim-alive.ts';
 
 /**

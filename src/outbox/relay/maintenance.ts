@@ -1,15 +1,15 @@
 import type pg from 'pg';
 import type { Config } from '../../config/env.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { errorMessage } from '../broker-errors.ts';
 import { purgeProcessedEvents } from '../maintenance/purge-processed-events.ts';
 import { createOutboxVacuumer } from '../maintenance/vacuum-outbox.ts';
+import { errorMessage } from './broker-errors.ts';
 import {
   createRelayHeartbeat,
   type HeartbeatState,
   purgeStaleRelayInstances,
   type RelayMode,
-} from '../relay-heartbeat.ts';
+} from './relay-heartbeat.ts';
 
 export type RelayMaintenance = {
   start(): Promise<void>;

@@ -1,7 +1,7 @@
-import { errorMessage, isBrokerUnavailable } from '../broker-errors.ts';
-import type { CircuitBreaker } from '../circuit-breaker.ts';
-import type { ClaimedEvent } from '../claimed-event.ts';
-import type { EventPublisher, Publication } from '../publish-events.ts';
+import { errorMessage, isBrokerUnavailable } from './broker-errors.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { ClaimedEvent } from './claimed-event.ts';
+import type { EventPublisher, Publication } from './publish-events.ts';
 
 /** What became of a claimed batch on Kafka; events in none of the lists were not sent (their claim is simply released). */
 export type PublishOutcome = {

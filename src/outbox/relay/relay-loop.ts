@@ -1,5 +1,5 @@
 import type { Logger } from '../../infra/logger.ts';
-import { errorMessage } from '../broker-errors.ts';
+import { errorMessage } from './broker-errors.ts';
 import type { ClaimTransaction } from './claim-transaction.ts';
 import type { BatchPublisher } from './publish-batch.ts';
 import type { RunControl } from './run-control.ts';
@@ -8,7 +8,7 @@ import type { RunControl } from './run-control.ts';
  * How many claimed batches may be in flight at once: while one is on its way to Kafka, the next
  * is claimed (and sent), so PostgreSQL and Kafka work at the same time. Order per aggregate holds
  * however many are in flight: an aggregate with events in flight cannot be claimed again before
- * their mark has committed (src/outbox/claim-batch.ts).
+ * their mark has committed (src/outbox/relay/claim-batch.ts).
  */
 export const BATCHES_IN_FLIGHT = 2;
 
@@ -61,6 +61,18 @@ export function createRelayLoop({
     log.error({ err: message }, 'relay iteration failed');
   }
 
+  /** Until a batch in flight is settled or new work is announced, whichever comes first. */
+  async function batchDoneOrWork(): Promise<void> {
+    let woken = false;
+    const work = control.waitForWork(pollingIntervalMs).then(() => {
+      woken = true;
+    });
+    await Promise.race([...inFlight, work]);
+    // A batch finished first: retire the wait. Left pending, its timer would later unhook whichever
+    // wait is current then, leaving that one deaf to notifications until its own timeout.
+    if (!woken) control.wake();
+  }
+
   async function iterate(): Promise<void> {
     await control.refresh();
     // While the broker is away, probe it with a connection attempt rather than by claiming events.
@@ -71,8 +83,9 @@ export function createRelayLoop({
     }
     const batch = await claim();
     if (!batch) {
-      // The aggregates of the batches in flight may have more events: claimable once those are marked.
-      if (inFlight.size > 0) await Promise.race(inFlight);
+      // The aggregates of the batches in flight may have more events, claimable once those are
+      // marked; events committed meanwhile (announced by a notification) are claimable at once.
+      if (inFlight.size > 0) await batchDoneOrWork();
       else {
         await control.waitForWork(pollingIntervalMs);
         control.markStale();

@@ -5,9 +5,10 @@ import type { Logger } from '../../infra/logger.ts';
 
 /**
  * Connections one relay instance needs at most: two claim transactions (one in flight to Kafka,
- * the next being claimed), the heartbeat, the retention purge, the vacuum and the pause switch.
+ * the next being claimed), the announcement of committed marks, the heartbeat, the retention purge,
+ * the vacuum and the pause switch.
  */
-export const RELAY_POOL_SIZE = 6;
+export const RELAY_POOL_SIZE = 7;
 
 /**
  * The relay's own pool. Every session is bounded by OUTBOX_LEASE_TIMEOUT, so a relay that stops

@@ -2,12 +2,9 @@ import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
 import { readRelayControl } from '../admin/read-relay-control.ts';
-import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../circuit-breaker.ts';
-import { RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
+import { PENDING_CHANNEL, RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
 import { WakeSignal } from '../wake-signal.ts';
-
-/** Sent by the trigger on `outbox_events` at the commit of every transaction that added events, and by replays. */
-export const PENDING_CHANNEL = 'outbox_pending';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts';
 
 export type RunControl = {
   readonly breaker: CircuitBreaker;

@@ -1,11 +1,11 @@
 import type { Logger } from '../../infra/logger.ts';
-import type { BackoffPolicy } from '../backoff.ts';
-import { errorMessage } from '../broker-errors.ts';
-import type { ClaimedEvent } from '../claimed-event.ts';
-import { type MarkedPublications, markPublished } from '../mark-published.ts';
-import { type FailureOutcome, recordPublishFailure } from '../settle-failures.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { errorMessage } from './broker-errors.ts';
 import type { ClaimTransaction } from './claim-transaction.ts';
+import type { ClaimedEvent } from './claimed-event.ts';
+import { type MarkedPublications, markPublished } from './mark-published.ts';
 import type { PublishOutcome } from './publish-batch.ts';
+import { type FailureOutcome, recordPublishFailure } from './settle-failures.ts';
 
 export type SettledBatch = {
   marked: MarkedPublications | null;

@@ -1,5 +1,5 @@
 import { Repeater } from '@repeaterjs/repeater';
-import type { RelayStatus } from '../relay.ts';
+import type { RelayStatus } from '../relay/create-relay.ts';
 import type { OutboxSampler } from './outbox-sampler.ts';
 import type { OutboxSnapshot, TopicCounts } from './outbox-snapshot.ts';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../infra/logger.ts';
+import type { Logger } from '../../infra/logger.ts';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

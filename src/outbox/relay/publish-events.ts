@@ -1,9 +1,9 @@
 import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
-import type { Config } from '../config/env.ts';
-import { ensureTopics } from '../infra/kafka.ts';
+import type { Config } from '../../config/env.ts';
+import { ensureTopics } from '../../infra/kafka.ts';
+import { allTopics } from '../topics.ts';
 import type { ClaimedEvent } from './claimed-event.ts';
 import { createMessageEncoder, type MessageFormat } from './kafka-message.ts';
-import { allTopics } from './topics.ts';
 
 export type Publication = { event: ClaimedEvent; partition: number; offset: string };
 

@@ -10,7 +10,7 @@ const connectivityErrorNames = new Set([
   'KafkaJSMetadataNotLoaded',
   'KafkaJSLockTimeout',
   'KafkaJSTimeout',
-  // Thrown by the publisher when connecting or creating topics fails (src/outbox/publish-events.ts).
+  // Thrown by the publisher when connecting or creating topics fails (src/outbox/relay/publish-events.ts).
   'ProducerConnectError',
 ]);
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { Logger } from '../infra/logger.ts';
+import type { Logger } from '../../infra/logger.ts';
 import type { CircuitState } from './circuit-breaker.ts';
 
 export type RelayMode = 'embedded' | 'standalone';

@@ -10,7 +10,7 @@ import {
  * Locks up to $1 of the `candidates` (each an aggregate's oldest unpublished event) that are still
  * pending and unleased, in the pass's order; SKIP LOCKED passes over those another transaction
  * holds (claimed and in flight, or being claimed right now). Candidates outnumber the batch so that
- * heads already in flight do not take the places of claimable ones. Shared by both passes.
+ * heads already in flight do not take the places of claimable ones. Used by the second pass.
  */
 const lockHeads = (order: string) => `heads AS (
        SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.created_at
@@ -24,7 +24,7 @@ const lockHeads = (order: string) => `heads AS (
      )`;
 
 /**
- * The part both claim statements share, once `heads` (locked with SKIP LOCKED) is known:
+ * The rest of the second pass, once `heads` (locked with SKIP LOCKED) is known:
  * behind each head the aggregate's next pending events, as a prefix of its sequence, then the
  * batch taken round-robin (every head first, then every second event, ...) and row-locked.
  *
@@ -70,63 +70,87 @@ const FOLLOWERS_AND_LOCK = `
 const NOT_PAUSED = 'NOT EXISTS (SELECT 1 FROM outbox_relay_control c WHERE c.paused)';
 
 /**
- * How many rows the first pass looks at, per event of the batch. The oldest pending rows include
- * those of the batches in flight (this relay's and others'), which no claim can take: they are
- * row-locked, not marked in any column the window could filter on.
- */
-const WINDOW_FACTOR = 8;
-
-/**
- * How many heads the first pass checks, per event of the batch: more than the batch, because
- * heads already in flight (row-locked by other claim transactions) look claimable until the lock
- * step skips them; not many more, because each check is an index probe, and checking the whole
- * window made a claim of 100 cost 23 ms instead of a few (EXPLAIN ANALYZE, 30k backlog).
- */
-const CANDIDATE_FACTOR = 3;
-
-/** How many claimable-looking heads the second pass looks at, per event of the batch. */
-const WALK_FACTOR = 4;
-
-/**
- * First pass, oldest first: the WINDOW_FACTOR × $1 oldest claimable-looking rows (pending, due,
- * not leased, via the partial index on pending rows), of which the heads (no unpublished event
- * before them in their aggregate) are taken. `window_rows` tells the caller whether the window
- * was full, i.e. whether heads may hide behind it.
+ * First pass, oldest first, in one statement: row-locks the $1 oldest claimable-looking rows
+ * (pending, due, not leased, not parked behind a dead letter; via the partial index on pending
+ * rows) with SKIP LOCKED, so the rows of batches in flight are passed over instead of filling the
+ * window. Each row says whether its direct predecessor in the aggregate is still unpublished
+ * (`waits`); the caller keeps a row only if it does not wait, or if its predecessor is in the
+ * same batch and kept (unbrokenRuns from a head).
  *
- * "Nothing unpublished before it" is checked on the event's direct predecessor only (sequence - 1):
- * one equality lookup, whose cost does not depend on the aggregate's history. That is enough because
- * sequences have no gaps (enqueueOutboxEvent numbers them from a counter row locked until commit,
- * so a rolled-back event leaves no hole) and each aggregate is published as a prefix (only heads
- * and the events right behind them are ever claimed): a published or purged predecessor means all
- * earlier events are published too. The previous probe read the partial index backwards from the
- * event instead, and stepped over every entry the aggregate's published events had left there;
- * without VACUUM (or with stale statistics, where the planner took the unique index and filtered
- * row by row) each probe cost the aggregate's history, and a 200k drain slowed from 3,500/s to 1,300/s.
+ * "Nothing unpublished before it" is checked on the direct predecessor only (sequence - 1): one
+ * equality lookup on the unique (aggregate, sequence) index, whose cost does not depend on the
+ * aggregate's history. That is enough because sequences have no gaps (enqueueOutboxEvent numbers
+ * them from a counter row locked until commit, so a rolled-back event leaves no hole) and each
+ * aggregate is published as a prefix: a published or purged predecessor means all earlier events
+ * are published too. The lookup is a LATERAL with LIMIT so that the planner probes the index per
+ * row instead of hashing every unpublished row of the table (EXPLAIN ANALYZE: 7 ms per claim on a
+ * 20k backlog, growing with it).
+ *
+ * Rows that wait on an event outside the batch (the aggregate's earlier events are in flight in
+ * another transaction, or retrying with backoff) stay locked by this transaction until it ends,
+ * which costs other claims nothing but a skip.
  */
-export const CLAIM_OLDEST_SQL = `WITH oldest AS (
-       SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.created_at
+export const CLAIM_OLDEST_SQL = `WITH locked AS (
+       SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.event_type, e.event_data,
+              e.correlation_id, e.topic, e.created_at, e.retry_count
        FROM outbox_events e
        WHERE e.status = 'pending'
          AND e.next_attempt_at <= now()
          AND (e.locked_until IS NULL OR e.locked_until < now())
+         AND NOT EXISTS (
+           SELECT 1 FROM outbox_events dead
+           WHERE dead.status = 'failed'
+             AND dead.aggregate_type = e.aggregate_type
+             AND dead.aggregate_id = e.aggregate_id
+             AND dead.aggregate_sequence < e.aggregate_sequence)
          AND ${NOT_PAUSED}
        ORDER BY e.created_at
-       LIMIT $1::int * ${WINDOW_FACTOR}
-     ),
-     candidates AS MATERIALIZED (
-       SELECT o.id, o.created_at FROM oldest o
-       WHERE NOT EXISTS (
-         SELECT 1 FROM outbox_events earlier
-         WHERE earlier.aggregate_type = o.aggregate_type
-           AND earlier.aggregate_id = o.aggregate_id
-           AND earlier.aggregate_sequence = o.aggregate_sequence - 1
-           AND earlier.status <> 'published')
-       ORDER BY o.created_at
-       LIMIT $1::int * ${CANDIDATE_FACTOR}
-     ),
-     ${lockHeads('c.created_at')},${FOLLOWERS_AND_LOCK}
-     SELECT claimed.*, (SELECT count(*) FROM oldest)::int AS window_rows, NULL::text AS last_type, NULL::text AS last_id
-     FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+       LIMIT $1
+       FOR UPDATE OF e SKIP LOCKED
+     )
+     SELECT l.*, before.waits IS NOT NULL AS waits
+     FROM locked l
+     LEFT JOIN LATERAL (
+       SELECT true AS waits FROM outbox_events p
+       WHERE p.aggregate_type = l.aggregate_type
+         AND p.aggregate_id = l.aggregate_id
+         AND p.aggregate_sequence = l.aggregate_sequence - 1
+         AND p.status <> 'published'
+       LIMIT 1
+     ) before ON true`;
+
+/**
+ * Completes the runs the first pass broke: for each given aggregate, its events from its first
+ * unpublished one up to $3 (the last sequence the window held), row-locked with SKIP LOCKED.
+ * Writers commit out of `created_at` order (created_at is the transaction's start, the sequence
+ * is taken at its first event), so the oldest rows can hold an aggregate's event 7 without its 6;
+ * this fetches the 6. `waits` is true for every row but the aggregate's first unpublished event:
+ * if that one is not returned (in flight elsewhere, retrying, dead), the rest is left out.
+ * The first unpublished sequence is a min() over the partial index of unpublished rows, one
+ * index descent per aggregate.
+ */
+export const CLAIM_RUNS_SQL = `WITH wanted AS (
+       SELECT w.aggregate_type, w.aggregate_id, w.upto,
+              (SELECT min(f.aggregate_sequence) FROM outbox_events f
+               WHERE f.aggregate_type = w.aggregate_type AND f.aggregate_id = w.aggregate_id
+                 AND f.status <> 'published') AS first
+       FROM unnest($1::text[], $2::text[], $3::int[]) AS w(aggregate_type, aggregate_id, upto)
+     )
+     SELECT e.id, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, e.event_type, e.event_data,
+            e.correlation_id, e.topic, e.created_at, e.retry_count, e.aggregate_sequence <> wanted.first AS waits
+     FROM wanted
+     JOIN outbox_events e
+       ON e.aggregate_type = wanted.aggregate_type
+      AND e.aggregate_id = wanted.aggregate_id
+      AND e.aggregate_sequence BETWEEN wanted.first AND wanted.upto
+     WHERE e.status = 'pending'
+       AND e.next_attempt_at <= now()
+       AND (e.locked_until IS NULL OR e.locked_until < now())
+       AND ${NOT_PAUSED}
+     FOR UPDATE OF e SKIP LOCKED`;
+
+/** How many claimable-looking heads the second pass looks at, per event of the batch. */
+const WALK_FACTOR = 4;
 
 /**
  * Second pass, aggregate by aggregate: walks the aggregates that have unpublished events in key
@@ -160,7 +184,7 @@ function claimByAggregateSql(fromKey: boolean): string {
        LIMIT $1::int * ${WALK_FACTOR}
      ),
      ${lockHeads('c.aggregate_type, c.aggregate_id')},${FOLLOWERS_AND_LOCK}
-     SELECT claimed.*, NULL::int AS window_rows, last.aggregate_type AS last_type, last.aggregate_id AS last_id
+     SELECT claimed.*, last.aggregate_type AS last_type, last.aggregate_id AS last_id
      FROM (SELECT 1) AS one
      LEFT JOIN claimed ON true
      LEFT JOIN (
@@ -177,7 +201,7 @@ export const CLAIM_BY_AGGREGATE_SQL = claimByAggregateSql(false);
 export const CLAIM_BY_AGGREGATE_AFTER_SQL = claimByAggregateSql(true);
 
 type ClaimRow = Partial<ClaimedEventRow> & {
-  window_rows: number | null;
+  waits?: boolean;
   last_type: string | null;
   last_id: string | null;
 };
@@ -218,15 +242,37 @@ export function unbrokenRuns(events: readonly ClaimedEvent[]): ClaimedEvent[] {
 }
 
 /**
+ * Of the rows the first pass locked, those a relay may publish now: each aggregate's head (its
+ * predecessor is published) and the events right behind it, as long as the sequence has no gap.
+ * A row whose predecessor is unpublished and not in the batch waits for it (in flight elsewhere,
+ * retrying with backoff) and is left out.
+ */
+export function claimableRuns(rows: readonly { event: ClaimedEvent; waits: boolean }[]): ClaimedEvent[] {
+  const sorted = [...rows].sort((a, b) => byAggregateThenSequence(a.event, b.event));
+  const kept: ClaimedEvent[] = [];
+  let previous: ClaimedEvent | undefined;
+  let previousKept = false;
+  for (const { event, waits } of sorted) {
+    const followsPrevious =
+      previous !== undefined &&
+      previous.aggregateType === event.aggregateType &&
+      previous.aggregateId === event.aggregateId &&
+      previous.aggregateSequence + 1 === event.aggregateSequence;
+    previousKept = !waits || (followsPrevious && previousKept);
+    if (previousKept) kept.push(event);
+    previous = event;
+  }
+  return kept;
+}
+
+/**
  * Claims up to `batchSize` events for one relay transaction, keeping each aggregate's order safe
  * however many relays (and transactions of one relay) run at once:
  *
- * 1. A *head* is the oldest unpublished event of its aggregate (nothing pending or failed before it).
- *    Only heads that are due are candidates, and they are row-locked with SKIP LOCKED, so two
- *    transactions never claim the same aggregate at once.
- * 2. Behind each claimed head, the aggregate's next pending events are claimed too, as a prefix
- *    of its sequence (round-robin over the heads). When a few aggregates hold most of the backlog
- *    the batch may come out smaller than batchSize; the relay then simply claims again.
+ * 1. The oldest claimable-looking rows are row-locked with SKIP LOCKED in one pass, so rows other
+ *    transactions hold (batches in flight, claims under way) are passed over, never waited for.
+ * 2. Of those, only each aggregate's head (nothing unpublished before it) and the events right
+ *    behind it in the same batch are kept, as a prefix of the aggregate's sequence.
  * 3. All of them stay row-locked until the claiming transaction ends, which is after it marked
  *    them published: the lock is the lease. While they are locked, the aggregate's next event is
  *    no head (its predecessor is not published), so nobody claims the aggregate; a crashed relay's
@@ -236,11 +282,11 @@ export function unbrokenRuns(events: readonly ClaimedEvent[]): ClaimedEvent[] {
  * Rows leased through `locked_by`/`locked_until` (by relays of earlier versions) are skipped
  * until their lease runs out.
  *
- * Heads are looked for oldest first, among a window of the WINDOW_FACTOR × batchSize oldest
- * claimable-looking rows: cheap, and first come first served. Only when that window is full and
- * yields too few heads (it is clogged with the successors of aggregates other relays are working
- * on, or events parked behind a dead letter) does a second pass walk the aggregates one by one.
- * Either way a claim costs about a batch's worth of index lookups, never the size of the backlog.
+ * Oldest first is cheap (one index range, one lookup per row) and first come first served. Only
+ * when that window is full and kept too little (it is clogged with the successors of aggregates
+ * other transactions are working on, or with events waiting on a retry) does a second pass walk
+ * the aggregates one by one for heads. Either way a claim costs about a batch's worth of index
+ * lookups, never the size of the backlog.
  *
  * No cursor over ids is used, so an event whose transaction commits late is found on the
  * next claim like any other. A failed (dead-lettered) head blocks its aggregate: its later
@@ -250,7 +296,6 @@ export function unbrokenRuns(events: readonly ClaimedEvent[]): ClaimedEvent[] {
  * part of the claim itself, so no batch starts after pauseRelay has committed.
  */
 export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchClaimer {
-  const windowSize = batchSize * WINDOW_FACTOR;
   let walkFrom: { type: string; id: string } | null = null;
 
   function events(rows: ClaimRow[]): ClaimedEvent[] {
@@ -278,15 +323,48 @@ export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchC
     return first.claimed.concat(second.claimed);
   }
 
+  /** The window with the runs it broke completed (CLAIM_RUNS_SQL), each row once. */
+  async function completeRuns(
+    client: TransactionClient,
+    window: { event: ClaimedEvent; waits: boolean }[],
+    kept: ReadonlySet<string>,
+  ): Promise<{ event: ClaimedEvent; waits: boolean }[]> {
+    const upto = new Map<string, { type: string; id: string; upto: number }>();
+    for (const { event } of window) {
+      if (kept.has(event.id)) continue;
+      const key = `${event.aggregateType}\u0000${event.aggregateId}`;
+      const known = upto.get(key);
+      if (!known || known.upto < event.aggregateSequence)
+        upto.set(key, { type: event.aggregateType, id: event.aggregateId, upto: event.aggregateSequence });
+    }
+    const wanted = [...upto.values()];
+    const { rows } = await client.query<ClaimRow>(CLAIM_RUNS_SQL, [
+      wanted.map((one) => one.type),
+      wanted.map((one) => one.id),
+      wanted.map((one) => one.upto),
+    ]);
+    const byId = new Map(window.map((row) => [row.event.id, row]));
+    for (const row of rows)
+      byId.set(row.id as string, { event: fromRow(row as ClaimedEventRow), waits: row.waits === true });
+    return [...byId.values()];
+  }
+
   return {
     async claim(client) {
       const { rows } = await client.query<ClaimRow>(CLAIM_OLDEST_SQL, [batchSize]);
-      let claimed = events(rows);
-      const windowFull = (rows[0]?.window_rows ?? 0) >= windowSize;
-      if (claimed.length < batchSize && windowFull) {
-        claimed = claimed.concat(await byAggregate(client, batchSize - claimed.length));
-      }
-      return unbrokenRuns(claimed);
+      let window = rows.map((row) => ({ event: fromRow(row as ClaimedEventRow), waits: row.waits === true }));
+      let kept = claimableRuns(window);
+      if (kept.length === window.length) return kept;
+      window = await completeRuns(client, window, new Set(kept.map((event) => event.id)));
+      kept = claimableRuns(window).slice(0, batchSize);
+      if (kept.length >= batchSize || rows.length < batchSize) return kept;
+      // The window is clogged: look for heads aggregate by aggregate. The walk may lock rows this
+      // transaction already holds (its own locks do not make it skip them).
+      const known = new Set(kept.map((event) => event.id));
+      const more = (await byAggregate(client, batchSize - kept.length)).filter(
+        (event) => !known.has(event.id),
+      );
+      return unbrokenRuns(kept.concat(more));
     },
   };
 }

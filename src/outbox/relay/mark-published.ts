@@ -1,8 +1,6 @@
 import type { TransactionClient } from './claim-batch.ts';
 import type { Publication } from './publish-events.ts';
 
-export const PUBLISHED_CHANNEL = 'outbox_published';
-
 export type PublishedRange = { firstSeq: string; lastSeq: string; count: number };
 
 export type MarkedPublications = { range: PublishedRange; marked: Publication[] };
@@ -19,8 +17,8 @@ export type MarkedPublications = { range: PublishedRange; marked: Publication[] 
  * Per aggregate the order holds too: an aggregate's next event is claimed, and its transaction
  * gets its id, only after the mark of the one before it committed.
  *
- * The `outbox_published` notification, delivered at commit, wakes the live feed.
- * Returns null when none of the rows was still pending (nothing to mark).
+ * The caller announces the commit on `outbox_published` (announce-published.ts), which wakes the
+ * live feed. Returns null when none of the rows was still pending (nothing to mark).
  */
 export async function markPublished(
   client: TransactionClient,
@@ -29,9 +27,7 @@ export async function markPublished(
   if (publications.length === 0) return null;
   const { rows } = await client.query<{ id: string; seq: string }>(
     // unnest WITH ORDINALITY yields the rows in array order, so the numbers follow the batch's order.
-    // The notification rides along (an uncorrelated subquery runs once); nobody reads its payload.
-    `WITH marked AS (
-     UPDATE outbox_events o
+    `UPDATE outbox_events o
      SET status = 'published', is_processed = true, processed_at = clock_timestamp(),
          published_seq = v.seq, published_xid = pg_current_xact_id()::text::bigint,
          kafka_partition = v.partition, kafka_offset = v.kafka_offset,
@@ -42,14 +38,11 @@ export async function markPublished(
        ORDER BY u.position
      ) v
      WHERE o.id = v.id AND o.status = 'pending'
-     RETURNING o.id::text AS id, v.seq::text AS seq
-     )
-     SELECT marked.id, marked.seq FROM marked, (SELECT pg_notify($4, '')) AS notified`,
+     RETURNING o.id::text AS id, v.seq::text AS seq`,
     [
       publications.map((p) => p.event.id),
       publications.map((p) => p.partition),
       publications.map((p) => p.offset),
-      PUBLISHED_CHANNEL,
     ],
   );
   if (rows.length === 0) return null;

@@ -1,23 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { Config } from '../config/env.ts';
-import type { Logger } from '../infra/logger.ts';
+import type { Config } from '../../config/env.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { createPublishedAnnouncer } from './announce-published.ts';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.ts';
 import { createBatchClaimer } from './claim-batch.ts';
+import { type ClaimTransaction, openClaimTransaction } from './claim-transaction.ts';
 import type { ClaimedEvent } from './claimed-event.ts';
+import { createRelayMaintenance } from './maintenance.ts';
 import type { PublishedRange } from './mark-published.ts';
+import { createBatchPublisher, type PublishOutcome } from './publish-batch.ts';
 import type { EventPublisher, Publication } from './publish-events.ts';
-import { type ClaimTransaction, openClaimTransaction } from './relay/claim-transaction.ts';
-import { createRelayMaintenance } from './relay/maintenance.ts';
-import { createBatchPublisher, type PublishOutcome } from './relay/publish-batch.ts';
-import { createRelayLoop } from './relay/relay-loop.ts';
-import { createRunControl } from './relay/run-control.ts';
-import { settleBatch } from './relay/settle-batch.ts';
 import type { RelayMode } from './relay-heartbeat.ts';
+import { createRelayLoop } from './relay-loop.ts';
+import { createRunControl } from './run-control.ts';
+import { settleBatch } from './settle-batch.ts';
 import type { FailureOutcome } from './settle-failures.ts';
-
-export { PENDING_CHANNEL } from './relay/run-control.ts';
 
 export type RelayStatus = {
   relayId: string;
@@ -59,13 +58,13 @@ export type Relay = {
  * published. The same composition runs inside the server (src/app.ts), on its own (`npm run relay`,
  * src/relay-main.ts) and in the tests. Its parts, one job each (src/outbox/relay/):
  *
- * - claim (claim-transaction.ts, ../claim-batch.ts): a batch row-locked in a transaction that
+ * - claim (claim-transaction.ts, claim-batch.ts): a batch row-locked in a transaction that
  *   stays open until the batch is marked; the locks are the claim;
  * - leases (keep-claim-alive.ts, relay-pool.ts): the claim lasts while the relay runs, and ends
  *   with its session when it stops (crash, SIGSTOP, partition) after OUTBOX_LEASE_TIMEOUT at most;
  * - publish (publish-batch.ts): one send per batch, the culprit isolated when the broker refuses;
- * - mark (settle-batch.ts, ../mark-published.ts): one UPDATE per event in the claim's transaction,
- *   numbered without a global lock;
+ * - mark (settle-batch.ts, mark-published.ts): one UPDATE per event in the claim's transaction,
+ *   numbered without a global lock, announced to listeners after its commit (announce-published.ts);
  * - control (run-control.ts): pause, the database-wide switch, the circuit breaker, wake-ups;
  * - loop (relay-loop.ts): up to two batches in flight, so claiming and sending overlap;
  * - maintenance (maintenance.ts): heartbeat, retention purge, vacuum.
@@ -121,6 +120,7 @@ export function createRelay({
     },
   });
   const claimer = createBatchClaimer({ batchSize });
+  const announcer = createPublishedAnnouncer({ pool, log });
   const maintenance = createRelayMaintenance({
     pool,
     relayId,
@@ -138,6 +138,7 @@ export function createRelay({
     const started = performance.now();
     const settled = await settleBatch({ claim, outcome, retry, log });
     if (settled.marked) {
+      announcer.announce();
       maintenance.noteChanged(settled.marked.marked.length);
       observer.onPublished?.(settled.marked.marked, settled.marked.range, performance.now() - started);
       if (log.isLevelEnabled('debug')) {
@@ -196,6 +197,7 @@ export function createRelay({
       if (!running) return;
       running = false;
       await loop.stop();
+      await announcer.settled();
       await maintenance.stop();
       await control.stop();
       log.info('relay stopped');
