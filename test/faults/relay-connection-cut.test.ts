@@ -13,10 +13,10 @@ import {
   DEFAULT_BROKERS,
   enqueueEvents,
   petEvents,
-  randomPrefix,
   spawnRelay,
 } from '../outbox/relay-harness.ts';
 import { compareKafkaWithOutbox } from '../support/outbox-on-kafka.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -66,7 +66,7 @@ async function cutRelayConnections(): Promise<number> {
 
 describe('a relay whose database connections are cut while it holds claims', () => {
   test('survives, reconnects, and publishes every committed event exactly in order', async () => {
-    const topicPrefix = randomPrefix('cut');
+    const topicPrefix = randomTopicPrefix('cut');
     const writer = createDatabase({ url: database.url });
     try {
       await enqueueEvents(writer, topicPrefix, petEvents(EVENTS, AGGREGATES), { perTransaction: 5 });

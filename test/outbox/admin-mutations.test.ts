@@ -1,5 +1,5 @@
 /**
- * Requirement 7's admin mutations through the real GraphQL API: pauseRelay/resumeRelay act on every
+ * The admin mutations through the real GraphQL API: pauseRelay/resumeRelay act on every
  * relay instance (the server's own, another in this process, a standalone child process), and
  * replayFailedEvents replays exactly the failed events a filter matches, each followed by the
  * events parked behind it, in order.
@@ -9,7 +9,7 @@ import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { ADMIN_HEADERS } from '../support/admin.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
-import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { randomTopicPrefix, startTestApp, type TestApp } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   type ChildRelay,
@@ -17,7 +17,6 @@ import {
   type InProcessRelay,
   outOfOrder,
   petEvents,
-  randomPrefix,
   spawnRelay,
   startInProcessRelay,
 } from './relay-harness.ts';
@@ -31,7 +30,7 @@ const REPLAY_MATCHING = `mutation ($filter: FailedEventFilter, $dryRun: Boolean!
   replayFailedEvents(filter: $filter, dryRun: $dryRun) { dryRun matched replayed }
 }`;
 
-const topicPrefix = randomPrefix('admin');
+const topicPrefix = randomTopicPrefix('admin');
 let testApp: TestApp;
 let other: InProcessRelay | undefined;
 let child: ChildRelay | undefined;

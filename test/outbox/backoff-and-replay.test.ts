@@ -1,5 +1,5 @@
 /**
- * Requirements 5 and 7: an event the broker refuses (too large for its topic, a real broker-side
+ * Dead letters and replay: an event the broker refuses (too large for its topic, a real broker-side
  * error about the message, not an outage) is retried with growing, jittered backoff stored in the
  * row; after OUTBOX_MAX_RETRIES it is failed (dead letter) with its last error, its aggregate's
  * later events stay parked, other aggregates flow, and nothing of the refused batch is lost.
@@ -13,13 +13,12 @@ import { allTopics, topicFor } from '../../src/outbox/topics.ts';
 import { ADMIN_HEADERS } from '../support/admin.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
-import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { randomTopicPrefix, startTestApp, type TestApp } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   DEFAULT_BROKERS,
   enqueueEvents,
   type InProcessRelay,
-  randomPrefix,
   startInProcessRelay,
   type TestEvent,
 } from './relay-harness.ts';
@@ -42,7 +41,7 @@ type ReplayResult = { dryRun: boolean; matched: number; replayed: number };
 let testApp: TestApp;
 let relay: InProcessRelay | undefined;
 let kafka: Kafka;
-const topicPrefix = randomPrefix('backoff');
+const topicPrefix = randomTopicPrefix('backoff');
 const petTopic = topicFor(topicPrefix, 'pet');
 
 beforeAll(async () => {

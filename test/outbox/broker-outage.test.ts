@@ -15,13 +15,13 @@ import { freePort } from '../../scripts/lib/free-port.ts';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
 import type { CircuitState } from '../../src/outbox/relay/circuit-breaker.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   enqueueEvents,
   type InProcessRelay,
   petEvents,
-  randomPrefix,
   readTopics,
   sequencesByAggregate,
   startInProcessRelay,
@@ -64,7 +64,7 @@ async function countWhere(condition: string): Promise<number> {
 
 describe('a broker outage of several seconds', () => {
   test('opens the circuit, spends no retry budget, fails nothing, and drains in order afterwards', async () => {
-    const topicPrefix = randomPrefix('outage');
+    const topicPrefix = randomTopicPrefix('outage');
     const circuit: CircuitState[] = [];
     let retries = 0;
     let failures = 0;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
@@ -20,7 +21,6 @@ import {
   duplicateIds,
   enqueueEvents,
   petEvents,
-  randomPrefix,
   readTopics,
   sequencesByAggregate,
   spawnRelay,
@@ -74,7 +74,7 @@ describe('a relay process frozen with SIGSTOP while it holds claims', () => {
   test('loses its claims after OUTBOX_LEASE_TIMEOUT; the relay beside it publishes everything', {
     timeout: 180_000,
   }, async () => {
-    const topicPrefix = randomPrefix('frozen');
+    const topicPrefix = randomTopicPrefix('frozen');
     const topics = allTopics(topicPrefix);
     const collector = await collectMessages(topics);
     const env = {

@@ -1,5 +1,5 @@
 /**
- * Requirement 1, late commits: a transaction takes its place first (its row's created_at, and the
+ * Late commits: a transaction takes its place first (its row's created_at, and the
  * aggregate's sequence number 1) but commits last. Events of other aggregates commit and go out
  * meanwhile, and a second transaction of the same aggregate has to wait for it. An id or time
  * cursor would skip the late row; the relay must publish it, and before its successor.
@@ -9,15 +9,10 @@ import { createDatabase, type Database } from '../../src/infra/db.ts';
 import { type EnqueuedEvent, enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
-import {
-  enqueueEvents,
-  type InProcessRelay,
-  outOfOrder,
-  randomPrefix,
-  startInProcessRelay,
-} from './relay-harness.ts';
+import { enqueueEvents, type InProcessRelay, outOfOrder, startInProcessRelay } from './relay-harness.ts';
 
 let database: TestDatabase;
 let db: Database;
@@ -44,7 +39,7 @@ function deferred<T = void>() {
 
 describe('a transaction that commits late', () => {
   test('is neither skipped nor overtaken by its own aggregate, while others flow', async () => {
-    const topicPrefix = randomPrefix('late');
+    const topicPrefix = randomTopicPrefix('late');
     const collector = await collectMessages(allTopics(topicPrefix));
     relay = startInProcessRelay({ DATABASE_URL: database.url, KAFKA_TOPIC_PREFIX: topicPrefix });
     await relay.started;

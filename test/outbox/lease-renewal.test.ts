@@ -9,6 +9,7 @@ import { createDatabase, type Database } from '../../src/infra/db.ts';
 import type { EventPublisher } from '../../src/outbox/relay/publish-events.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
@@ -18,7 +19,6 @@ import {
   type InProcessRelay,
   outOfOrder,
   petEvents,
-  randomPrefix,
   readTopics,
   startInProcessRelay,
 } from './relay-harness.ts';
@@ -62,7 +62,7 @@ async function count(condition: string): Promise<number> {
 
 describe('a batch slower than its lease', () => {
   test('keeps its claim while it is worked on, so no other relay publishes it again', async () => {
-    const topicPrefix = randomPrefix('lease');
+    const topicPrefix = randomTopicPrefix('lease');
     const topics = allTopics(topicPrefix);
     const collector = await collectMessages(topics);
     const env = {

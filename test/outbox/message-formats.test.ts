@@ -19,7 +19,8 @@ import {
   type EventPublisher,
 } from '../../src/outbox/relay/publish-events.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
-import { DEFAULT_BROKERS, randomPrefix, readTopics, testConfig } from './relay-harness.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
+import { DEFAULT_BROKERS, readTopics, testConfig } from './relay-harness.ts';
 
 const publishers: EventPublisher[] = [];
 
@@ -58,7 +59,7 @@ function expected(sent: ClaimedEvent, format: MessageFormat) {
 
 describe.each(MESSAGE_FORMATS)('KAFKA_MESSAGE_FORMAT=%s', (format) => {
   test('a consumer reads back what the relay sent, through the broker', async () => {
-    const topicPrefix = randomPrefix(`format-${format}`);
+    const topicPrefix = randomTopicPrefix(`format-${format}`);
     const topic = topicFor(topicPrefix, 'pet');
     const config = testConfig({ KAFKA_TOPIC_PREFIX: topicPrefix });
     const publisher = createEventPublisher({

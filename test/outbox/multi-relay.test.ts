@@ -1,5 +1,5 @@
 /**
- * Requirement 1 and 2: three relay instances at once, two in this process and one standalone child
+ * Three relay instances at once, two in this process and one standalone child
  * process (`npm run relay`), 50 aggregates, 3,000 events written concurrently while they run. Kafka
  * (read by an independent consumer) must hold every event exactly once, each aggregate's events in
  * strictly increasing sequence, and the work must have been shared.
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
@@ -18,7 +19,6 @@ import {
   type InProcessRelay,
   outOfOrder,
   petEvents,
-  randomPrefix,
   readTopics,
   sequencesByAggregate,
   spawnRelay,
@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('three relays, 50 aggregates, 3,000 events', () => {
   test('none lost, none duplicated, every aggregate strictly in sequence on Kafka', async () => {
-    const topicPrefix = randomPrefix('multi');
+    const topicPrefix = randomTopicPrefix('multi');
     const topics = allTopics(topicPrefix);
     const collector = await collectMessages(topics);
     const env = {

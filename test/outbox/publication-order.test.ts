@@ -16,9 +16,10 @@ import { createBatchClaimer } from '../../src/outbox/relay/claim-batch.ts';
 import { type ClaimTransaction, openClaimTransaction } from '../../src/outbox/relay/claim-transaction.ts';
 import { markPublished } from '../../src/outbox/relay/mark-published.ts';
 import { createRelayPool } from '../../src/outbox/relay/relay-pool.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { enqueueEvents, randomPrefix, testConfig } from './relay-harness.ts';
+import { enqueueEvents, testConfig } from './relay-harness.ts';
 
 let database: TestDatabase;
 let db: Database;
@@ -81,7 +82,7 @@ function collect(iterable: AsyncIterable<PublishedEvent>) {
 
 describe('marks committed out of number order', () => {
   test('reach a subscriber all the same, each once, in cursor order', async () => {
-    const topicPrefix = randomPrefix('order');
+    const topicPrefix = randomTopicPrefix('order');
     await enqueueEvents(
       db,
       topicPrefix,
@@ -130,7 +131,7 @@ describe('marks committed out of number order', () => {
   });
 
   test('a mark still uncommitted holds back the marks of later transactions, however low its number', async () => {
-    const topicPrefix = randomPrefix('order-held');
+    const topicPrefix = randomTopicPrefix('order-held');
     await enqueueEvents(
       db,
       topicPrefix,

@@ -20,9 +20,10 @@ import {
   type EventPublisher,
 } from '../../src/outbox/relay/publish-events.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
-import { DEFAULT_BROKERS, randomPrefix, readTopics, testConfig } from './relay-harness.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
+import { DEFAULT_BROKERS, readTopics, testConfig } from './relay-harness.ts';
 
-const topicPrefix = randomPrefix('refused');
+const topicPrefix = randomTopicPrefix('refused');
 const topic = topicFor(topicPrefix, 'pet');
 let publisher: EventPublisher;
 

@@ -12,6 +12,7 @@ import { countEventOnce } from '../../examples/count-event-once.ts';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
@@ -20,7 +21,6 @@ import {
   duplicateIds,
   enqueueEvents,
   petEvents,
-  randomPrefix,
   readTopics,
   sequencesByAggregate,
   spawnRelay,
@@ -55,7 +55,7 @@ async function countWhere(condition: string, params: unknown[] = []): Promise<nu
 
 describe('a relay process killed between the broker acknowledgement and the mark', () => {
   test('loses nothing; its batch is published again, and the inbox absorbs the duplicates', async () => {
-    const topicPrefix = randomPrefix('crash');
+    const topicPrefix = randomTopicPrefix('crash');
     const topics = allTopics(topicPrefix);
     const collector = await collectMessages(topics);
     const env = {

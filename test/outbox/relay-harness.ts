@@ -15,7 +15,6 @@ import type { AggregateType } from '../../src/outbox/topics.ts';
 import { createOutboxService, type OutboxService } from '../../src/outbox-service/create-outbox-service.ts';
 import { type CollectedMessage, TEST_BROKERS } from '../support/kafka-collector.ts';
 import { sequencesByAggregate } from '../support/kafka-order.ts';
-import { randomTopicPrefix } from '../support/test-app.ts';
 
 export { sequencesByAggregate } from '../support/kafka-order.ts';
 export { readTopics } from '../support/read-topics.ts';
@@ -209,8 +208,4 @@ export function duplicateIds(messages: readonly CollectedMessage[]): string[] {
     seen.set(id, (seen.get(id) ?? 0) + 1);
   }
   return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
-}
-
-export function randomPrefix(tag: string): string {
-  return randomTopicPrefix(tag);
 }

@@ -1,5 +1,5 @@
 /**
- * Requirement 8: processed rows past the retention are removed in small batches, and only those:
+ * Retention: processed rows past the retention are removed in small batches, and only those:
  * recent processed rows, pending rows and failed rows (dead letters) stay whatever their age. Rows
  * someone holds a lock on are skipped rather than waited for, one instance purges at a time, and
  * the relay runs the purge by itself.
@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/db.ts';
 import { RETENTION_LOCK } from '../../src/outbox/advisory-lock-keys.ts';
 import { purgeProcessedEvents } from '../../src/outbox/maintenance/purge-processed-events.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { type InProcessRelay, randomPrefix, startInProcessRelay } from './relay-harness.ts';
+import { type InProcessRelay, startInProcessRelay } from './relay-harness.ts';
 
 const DAY_MS = 86_400_000;
 const RETENTION_MS = 7 * DAY_MS;
@@ -127,7 +128,7 @@ describe('retention', () => {
     );
     relay = startInProcessRelay({
       DATABASE_URL: database.url,
-      KAFKA_TOPIC_PREFIX: randomPrefix('retention'),
+      KAFKA_TOPIC_PREFIX: randomTopicPrefix('retention'),
       OUTBOX_RETENTION_DAYS: '7',
       OUTBOX_RETENTION_INTERVAL: '1',
       OUTBOX_RETENTION_BATCH_SIZE: '10',

@@ -7,15 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createDatabase, type Database } from '../../src/infra/db.ts';
 import { VACUUM_LOCK } from '../../src/outbox/advisory-lock-keys.ts';
 import { vacuumOutboxIfDue } from '../../src/outbox/maintenance/vacuum-outbox.ts';
+import { randomTopicPrefix } from '../support/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
-import {
-  enqueueEvents,
-  type InProcessRelay,
-  petEvents,
-  randomPrefix,
-  startInProcessRelay,
-} from './relay-harness.ts';
+import { enqueueEvents, type InProcessRelay, petEvents, startInProcessRelay } from './relay-harness.ts';
 
 let database: TestDatabase;
 let db: Database;
@@ -117,7 +112,7 @@ describe('vacuumOutboxIfDue', () => {
 describe('the relay', () => {
   test('vacuums the outbox by itself once the events it published left enough dead rows', async () => {
     const before = await tableStats();
-    const topicPrefix = randomPrefix('vacuum');
+    const topicPrefix = randomTopicPrefix('vacuum');
     relay = startInProcessRelay({
       DATABASE_URL: database.url,
       KAFKA_TOPIC_PREFIX: topicPrefix,

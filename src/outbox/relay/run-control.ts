@@ -3,8 +3,8 @@ import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
 import { readRelayControl } from '../admin/read-relay-control.ts';
 import { PENDING_CHANNEL, RELAY_CONTROL_CHANNEL } from '../notification-channels.ts';
-import { WakeSignal } from '../wake-signal.ts';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts';
+import { WakeSignal } from './wake-signal.ts';
 
 export type RunControl = {
   readonly breaker: CircuitBreaker;
