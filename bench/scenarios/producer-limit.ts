@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { DEFAULT_KAFKA_VERSION } from '../../scripts/kafka/broker.ts';
-import { REPO_ROOT } from '../infra/repo-paths.ts';
+import { ensureKafkaLib } from '../../scripts/kafka/broker.ts';
 import { formatRate } from '../lib/progress.ts';
 import { type BenchContext, topicPrefixFor } from './bench-context.ts';
 
@@ -28,12 +26,6 @@ export type ProducerLimitResult =
   | { status: 'ok'; command: string; runs: ProducerLimitRun[] }
   | { status: 'skipped'; reason: string };
 
-/** Where scripts/kafka/broker.ts keeps the jars it fetched through infra/kafka/pom.xml. */
-function kafkaLibDir(): string {
-  const version = process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
-  return join(resolve(REPO_ROOT, process.env.KAFKA_HOME_DIR ?? '.kafka'), `lib-${version}`);
-}
-
 // "200000 records sent, 123456.7 records/sec (58.87 MB/sec), 12.34 ms avg latency, 345.00 ms max latency, 10 ms 50th, 30 ms 95th, 40 ms 99th, 50 ms 99.9th."
 const SUMMARY =
   /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/;
@@ -49,13 +41,10 @@ export async function measureProducerLimit(
   context: BenchContext,
   { records, recordBytes }: { records: number; recordBytes: number },
 ): Promise<ProducerLimitResult> {
-  const lib = kafkaLibDir();
-  const jar = existsSync(lib)
-    ? readdirSync(lib).find((name) => /^kafka-tools-\d.*\.jar$/.test(name))
-    : undefined;
-  if (!jar) {
-    return { status: 'skipped', reason: `no kafka-tools jar in ${lib} (npm run kafka:start fetches it)` };
-  }
+  // The broker in use may have been started elsewhere: fetch the jars (kafka-tools among them) if missing.
+  const lib = await ensureKafkaLib();
+  const jar = readdirSync(lib).find((name) => /^kafka-tools-\d.*\.jar$/.test(name));
+  if (!jar) throw new Error(`no kafka-tools jar in ${lib}: infra/kafka/pom.xml should fetch it`);
   const variants = [
     ['acks=all', 'enable.idempotence=true'],
     ['acks=all', 'enable.idempotence=true', 'max.in.flight.requests.per.connection=1'],

@@ -37,6 +37,19 @@ export {
 } from './broker/instance.ts';
 export { isKafkaUp } from './broker/readiness.ts';
 
+/**
+ * The directory of this version's jars (broker and kafka-tools), fetched with mvn first if missing; for
+ * tools that run Kafka's own classes (the benchmark's ProducerPerformance) beside a broker started elsewhere.
+ */
+export async function ensureKafkaLib(
+  version = resolveVersion(),
+  log: (line: string) => void = () => {},
+): Promise<string> {
+  const paths = kafkaPaths(version);
+  await ensureJars(version, paths, log);
+  return paths.lib;
+}
+
 export interface StartKafkaOptions extends BrokerInstance {
   /** Kafka release to run; default $KAFKA_VERSION or DEFAULT_KAFKA_VERSION. */
   version?: string;
