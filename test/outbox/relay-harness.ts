@@ -1,5 +1,5 @@
 /**
- * Helpers for the relay tests: relays in this process (createRelay, as the server wires it) and in
+ * Helpers for the relay tests: relays in this process (createOutboxService, as the server composes them) and in
  * child processes (`node --import tsx src/relay-main.ts`, as `npm run relay` runs it), events written
  * through the real enqueue path, and Kafka read by independent consumers.
  */

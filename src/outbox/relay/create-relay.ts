@@ -55,8 +55,8 @@ export type Relay = {
 
 /**
  * The outbox relay: publishes pending events to Kafka in each aggregate's order and marks them
- * published. The same composition runs inside the server (src/app.ts), on its own (`npm run relay`,
- * src/relay-main.ts) and in the tests. Its parts, one job each (src/outbox/relay/):
+ * published. createOutboxService (src/outbox-service/) builds it for the server, for `npm run relay`
+ * and for the tests alike. Its parts, one job each (src/outbox/relay/):
  *
  * - claim (claim-transaction.ts, claim-batch.ts): a batch row-locked in a transaction that
  *   stays open until the batch is marked; the locks are the claim;
