@@ -8,7 +8,6 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { createTurnBudget } from './turn-budget.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -17,13 +16,6 @@ function rootFieldName(operation: OperationDefinitionNode): string | null {
   const [first] = operation.selectionSet.selections;
   return first?.kind === 'Field' ? first.name.value : null;
 }
-
-/**
- * Deliveries give the event loop back after this long, so requests (a createPet waiting for its
- * database answer) are not held up behind a whole page delivered to every subscriber.
- */
-const DELIVERY_TURN_BUDGET_MS = 5;
-const deliveryTurn = createTurnBudget(DELIVERY_TURN_BUDGET_MS);
 
 function mapAsyncIterable<T, U>(
   source: AsyncIterable<T>,
@@ -35,11 +27,7 @@ function mapAsyncIterable<T, U>(
   const mapped: AsyncIterableIterator<U> = {
     async next() {
       const step = await iterator.next();
-      if (step.done) return { done: true, value: undefined };
-      // Checked again after each wait: when a turn resumes hundreds of waiting subscribers, only
-      // those that fit in its budget go on, the rest wait for the turn after.
-      for (let nextTurn = deliveryTurn.spent(); nextTurn; nextTurn = deliveryTurn.spent()) await nextTurn;
-      return { done: false, value: await map(step.value) };
+      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
     },
     async return() {
       await iterator.return?.();

@@ -10,7 +10,6 @@ import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
 import type { OutboxStatus } from '../outbox/status/outbox-status.ts';
 import type { AdminAuthenticator } from './admin-credential.ts';
-import { batchSocketWrites } from './batched-socket-writes.ts';
 import { createGraphiQLAssets } from './graphiql-assets.ts';
 import type { OriginPolicy } from './origin-policy.ts';
 import { handleOutboxRestAlias } from './outbox-rest-aliases.ts';
@@ -190,12 +189,8 @@ export function createHttpServer({
       accept(true);
     },
   });
-  // Registered before graphql-ws's own listener, so its sends go through the wrappers: the shared
-  // payload is put in first, then the message joins the socket's batch for this turn.
-  wsServer.on('connection', (ws, request) => {
-    batchSocketWrites(ws, request.socket);
-    sendSharedPayloads(ws);
-  });
+  // Registered before graphql-ws's own listener, so its sends go through the wrapper.
+  wsServer.on('connection', sendSharedPayloads);
   // graphql-ws runs the same envelop pipeline as HTTP (yoga's example), so plugins, context and
   // masking are identical on both transports.
   const wsHandle = useServer(
