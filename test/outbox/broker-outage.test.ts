@@ -9,14 +9,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { type BrokerInstance, killKafka, startKafka, stopKafka } from '../../scripts/kafka/broker.ts';
 import { freePort } from '../../scripts/lib/free-port.ts';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import type { Database } from '../../src/infra/db.ts';
 import type { CircuitState } from '../../src/outbox/relay/circuit-breaker.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   enqueueEvents,
@@ -31,24 +31,22 @@ let outageBroker: BrokerInstance;
 let outageBrokers: string;
 const AGGREGATES = 10;
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 let relay: InProcessRelay | undefined;
 
-beforeAll(async () => {
+test.beforeAll(async ({ database: fileDatabase }) => {
   const port = await freePort();
   outageBroker = { port, homeDir: fs.mkdtempSync(path.join(os.tmpdir(), 'petstore-kafka-outage-')) };
   outageBrokers = `127.0.0.1:${port}`;
   const started = await startKafka({ ...outageBroker, timeoutMs: 180_000 });
   expect(started.action).toBe('started');
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+  database = fileDatabase;
+  db = fileDatabase.db;
 }, 240_000);
 
 afterAll(async () => {
   await relay?.stop();
-  await db?.close();
-  await database?.drop();
   if (outageBroker) {
     await stopKafka(outageBroker);
     fs.rmSync(outageBroker.homeDir as string, { recursive: true, force: true });

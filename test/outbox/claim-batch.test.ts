@@ -6,8 +6,8 @@
  * can take are still found.
  */
 import type pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { beforeEach, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import {
   type BatchClaimer,
   claimableRuns,
@@ -15,19 +15,12 @@ import {
   unbrokenRuns,
 } from '../../src/outbox/relay/claim-batch.ts';
 import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { test } from '../support/fixtures.ts';
 
-let database: TestDatabase;
 let db: Database;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await database?.drop();
+test.beforeAll(async ({ database: fileDatabase }) => {
+  db = fileDatabase.db;
 });
 
 beforeEach(async () => {

@@ -8,12 +8,12 @@
  * least once), the rest once, every aggregate in order.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { afterAll, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   type ChildRelay,
@@ -30,13 +30,13 @@ const EVENTS = 1200;
 const AGGREGATES = 12;
 const LEASE_SECONDS = 2;
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 const children: ChildRelay[] = [];
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
 });
 
 afterAll(async () => {
@@ -45,8 +45,6 @@ afterAll(async () => {
     child.child.kill('SIGKILL');
     await child.exited;
   }
-  await db?.close();
-  await database?.drop();
 });
 
 async function countWhere(condition: string): Promise<number> {

@@ -4,29 +4,27 @@
  * meanwhile, and a second transaction of the same aggregate has to wait for it. An id or time
  * cursor would skip the late row; the relay must publish it, and before its successor.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { afterAll, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import { type EnqueuedEvent, enqueueOutboxEvent } from '../../src/outbox/enqueue.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { enqueueEvents, type InProcessRelay, outOfOrder, startInProcessRelay } from './relay-harness.ts';
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 let relay: InProcessRelay | undefined;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
 });
 
 afterAll(async () => {
   await relay?.stop();
-  await db?.close();
-  await database?.drop();
 });
 
 function deferred<T = void>() {

@@ -4,13 +4,13 @@
  * meanwhile, and PostgreSQL would end a session idle that long in a transaction. A keeps the claim
  * alive, so relay B, running all along, never takes A's events over and publishes nothing twice.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { afterAll, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import type { EventPublisher } from '../../src/outbox/relay/publish-events.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   DEFAULT_BROKERS,
@@ -25,19 +25,17 @@ import {
 
 const LEASE_SECONDS = 1;
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 const relays: InProcessRelay[] = [];
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
 });
 
 afterAll(async () => {
   for (const relay of relays) await relay.stop();
-  await db?.close();
-  await database?.drop();
 });
 
 /** The real publisher, whose sends wait until the gate opens. */

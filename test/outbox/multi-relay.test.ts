@@ -4,12 +4,12 @@
  * (read by an independent consumer) must hold every event exactly once, each aggregate's events in
  * strictly increasing sequence, and the work must have been shared.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { afterAll, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   type ChildRelay,
@@ -28,21 +28,19 @@ import {
 const AGGREGATES = 50;
 const EVENTS = 3000;
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 const relays: InProcessRelay[] = [];
 let child: ChildRelay | undefined;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
 });
 
 afterAll(async () => {
   await child?.stop();
   for (const relay of relays) await relay.stop();
-  await db?.close();
-  await database?.drop();
 });
 
 describe('three relays, 50 aggregates, 3,000 events', () => {

@@ -6,8 +6,8 @@
  * (Ordered by published_seq alone, the feed would have passed it for good.)
  */
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { afterAll, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import type { PublishedEvent } from '../../src/outbox/feed/published-event.ts';
 import { createPublishedFeed, type PublishedFeed } from '../../src/outbox/feed/published-feed.ts';
@@ -16,19 +16,19 @@ import { createBatchClaimer } from '../../src/outbox/relay/claim-batch.ts';
 import { type ClaimTransaction, openClaimTransaction } from '../../src/outbox/relay/claim-transaction.ts';
 import { markPublished } from '../../src/outbox/relay/mark-published.ts';
 import { createRelayPool } from '../../src/outbox/relay/relay-pool.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { enqueueEvents, testConfig } from './relay-harness.ts';
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 let relayPool: pg.Pool;
 let feed: PublishedFeed;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
   const config = testConfig({ DATABASE_URL: database.url, OUTBOX_LEASE_TIMEOUT: '60' });
   relayPool = createRelayPool({ config });
   feed = createPublishedFeed({
@@ -43,8 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await feed?.stop();
   await relayPool?.end();
-  await db?.close();
-  await database?.drop();
 });
 
 /** One relay's claim of one event, as the relay makes it (a transaction holding the row lock). */

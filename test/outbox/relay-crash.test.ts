@@ -7,13 +7,13 @@
  * consumer-side inbox applies each event exactly once.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { countEventOnce } from '../../examples/count-event-once.ts';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import type { Database } from '../../src/infra/db.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { collectMessages } from '../support/kafka-collector.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
   type ChildRelay,
@@ -30,19 +30,17 @@ const EVENTS = 1200;
 const AGGREGATES = 20;
 const BATCH = 150;
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 const children: ChildRelay[] = [];
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
 });
 
 afterAll(async () => {
   for (const child of children) await child.stop();
-  await db?.close();
-  await database?.drop();
 });
 
 async function countWhere(condition: string, params: unknown[] = []): Promise<number> {

@@ -5,31 +5,29 @@
  * the relay runs the purge by itself.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { afterAll, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import { RETENTION_LOCK } from '../../src/outbox/advisory-lock-keys.ts';
 import { purgeProcessedEvents } from '../../src/outbox/maintenance/purge-processed-events.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { type InProcessRelay, startInProcessRelay } from './relay-harness.ts';
 
 const DAY_MS = 86_400_000;
 const RETENTION_MS = 7 * DAY_MS;
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 let relay: InProcessRelay | undefined;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
 });
 
 afterAll(async () => {
   await relay?.stop();
-  await db?.close();
-  await database?.drop();
 });
 
 /** `count` rows of one kind for aggregate `aggregateId`; ages in days before now. */

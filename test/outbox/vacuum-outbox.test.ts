@@ -3,28 +3,26 @@
  * vacuums at a time, and a running relay does it by itself once enough events went through.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createDatabase, type Database } from '../../src/infra/db.ts';
+import { afterAll, beforeEach, describe, expect } from 'vitest';
+import type { Database } from '../../src/infra/db.ts';
 import { VACUUM_LOCK } from '../../src/outbox/advisory-lock-keys.ts';
 import { vacuumOutboxIfDue } from '../../src/outbox/maintenance/vacuum-outbox.ts';
+import { type FileDatabase, test } from '../support/fixtures.ts';
 import { randomTopicPrefix } from '../support/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { enqueueEvents, type InProcessRelay, petEvents, startInProcessRelay } from './relay-harness.ts';
 
-let database: TestDatabase;
+let database: FileDatabase;
 let db: Database;
 let relay: InProcessRelay | undefined;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase({ url: database.url });
+test.beforeAll(async ({ database: fileDatabase }) => {
+  database = fileDatabase;
+  db = fileDatabase.db;
 });
 
 afterAll(async () => {
   await relay?.stop();
-  await db?.close();
-  await database?.drop();
 });
 
 /** What PostgreSQL's statistics say about outbox_events right now. */
