@@ -185,15 +185,13 @@ export function createOutboxService({
     relayStatus: () => relay?.status() ?? null,
   });
 
-  const kafka = relayOptions ? createKafka({ config, logger }) : null;
-  const publisher =
-    kafka && relayOptions
-      ? createConfiguredPublisher({
-          kafka,
-          config,
-          ...(relayOptions.source ? { source: relayOptions.source } : {}),
-        })
-      : null;
+  const publisher = relayOptions
+    ? createConfiguredPublisher({
+        kafka: createKafka({ config, logger }),
+        config,
+        ...(relayOptions.source ? { source: relayOptions.source } : {}),
+      })
+    : null;
   // The relay's sessions carry timeouts of their own (a frozen relay must release its claims), so it
   // has a pool of its own.
   const relayPool = relayOptions ? createRelayPool({ config, logger }) : null;
