@@ -83,6 +83,9 @@ export const IDLE_RSS_LIMIT_BYTES = 150 * 1024 * 1024;
 
 const ok = <T>(section: Section<T>): T | null => (section.status === 'ok' ? section.result : null);
 
+/** The target of a summary row that has none: a reference figure that explains the rows with targets. */
+export const CONTEXT_TARGET = '(context)';
+
 function row(
   id: string,
   metric: string,
@@ -141,6 +144,14 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       (v) => v >= 20_000,
     ),
     row(
+      'relay-drain-steady',
+      'Relay drain, steady state (10–90 % of the backlog)',
+      drain?.relay.steadyEventsPerSecond,
+      'events/s',
+      CONTEXT_TARGET,
+      () => true,
+    ),
+    row(
       'relay-vs-producer-limit',
       'Relay drain ÷ Kafka ProducerPerformance',
       relayRate !== null && limit ? relayRate / limit.eventsPerSecond : null,
@@ -154,7 +165,7 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       'Relay drain ÷ PostgreSQL alone (claim + mark, no broker)',
       relayRate !== null && drain ? relayRate / drain.ceilings.postgres.eventsPerSecond : null,
       'ratio',
-      '(context)',
+      CONTEXT_TARGET,
       () => true,
       drain ? `PostgreSQL alone ${rate(drain.ceilings.postgres.eventsPerSecond)}` : null,
     ),
@@ -163,7 +174,7 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       'Relay drain ÷ kafkajs alone (same messages and producer settings)',
       relayRate !== null && sameFormat ? relayRate / sameFormat.eventsPerSecond : null,
       'ratio',
-      '(context)',
+      CONTEXT_TARGET,
       () => true,
       sameFormat ? `kafkajs alone, ${sameFormat.format} ${rate(sameFormat.eventsPerSecond)}` : null,
     ),
@@ -181,7 +192,7 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       'Relay drain ÷ naive baseline (no sleep after a full batch)',
       relayRate !== null && eager ? relayRate / eager.eventsPerSecond : null,
       'ratio',
-      '(context)',
+      CONTEXT_TARGET,
       () => true,
       eager ? `naive eager ${rate(eager.eventsPerSecond)}` : null,
     ),
@@ -266,7 +277,7 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       'Server event-loop delay p99 (highest scenario)',
       serverDelays.length > 0 ? Math.max(...serverDelays) : null,
       'ms',
-      '(context)',
+      CONTEXT_TARGET,
       () => true,
     ),
   ];

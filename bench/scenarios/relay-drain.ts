@@ -26,6 +26,11 @@ export type DrainResult = DrainSpec & {
   /** From the resume of the paused relays to the last event marked published (acknowledged by Kafka first). */
   drainSeconds: number;
   eventsPerSecond: number;
+  /**
+   * The rate between the 10th and the 90th percentile of `processed_at`: the drain without its
+   * start (connections, the first claims, JIT) and its tail (the last aggregates' runs).
+   */
+  steadyEventsPerSecond: number | null;
   published: number;
   failed: number;
   /** Messages on the topic afterwards: more than `events` means some went out twice (at-least-once). */
@@ -51,6 +56,17 @@ async function publishedSoFar(context: { pool: import('pg').Pool }): Promise<num
   );
   const row = rows[0];
   return row?.is_called ? Number(row.last_value) : 0;
+}
+
+/** Events per second between the 10th and 90th percentile of the marks; null for a drain too short to tell. */
+async function steadyRate(pool: import('pg').Pool, published: number): Promise<number | null> {
+  const { rows } = await pool.query<{ seconds: number | null }>(
+    `SELECT extract(epoch FROM q[2] - q[1])::float8 AS seconds
+     FROM (SELECT percentile_disc(ARRAY[0.1, 0.9]) WITHIN GROUP (ORDER BY processed_at) AS q
+           FROM outbox_events WHERE status = 'published') marks`,
+  );
+  const seconds = rows[0]?.seconds ?? null;
+  return seconds !== null && seconds > 0 ? (0.8 * published) / seconds : null;
 }
 
 /**
@@ -163,6 +179,7 @@ export async function runDrain(context: BenchContext, spec: DrainSpec): Promise<
     progress.say(
       `${spec.label}: drained ${formatCount(totals.published)} in ${drainSeconds.toFixed(2)} s = ${formatRate(eventsPerSecond)}`,
     );
+    const steadyEventsPerSecond = await steadyRate(db.pool, totals.published);
     const series = await processedRateSeries(db.pool, {
       from: startedAt,
       bucketSeconds: bucketSecondsFor(drainSeconds),
@@ -179,6 +196,7 @@ export async function runDrain(context: BenchContext, spec: DrainSpec): Promise<
       backlogWriteSeconds,
       drainSeconds,
       eventsPerSecond,
+      steadyEventsPerSecond,
       published: totals.published,
       failed: totals.failed,
       kafkaMessages,

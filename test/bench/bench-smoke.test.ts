@@ -78,6 +78,7 @@ describe('npm run bench -- --smoke', () => {
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.summary.map((row) => row.id)).toEqual([
       'relay-drain',
+      'relay-drain-steady',
       'relay-vs-producer-limit',
       'relay-vs-postgres-ceiling',
       'relay-vs-kafkajs-ceiling',
