@@ -40,10 +40,14 @@ export function createBareDriverWriter({
   pool.on('error', () => {});
   const topic = topicFor(topicPrefix, 'pet');
 
-  /** `onCommitted` hears the outbox event's id and the moment COMMIT was acknowledged (epoch ms). */
+  /**
+   * `onCommitted` hears the outbox event's id, the moment COMMIT was acknowledged to this client, and
+   * the database's clock_timestamp() when the outbox row was inserted (both epoch ms): the commit
+   * lies between the two, one COMMIT round trip after the insert.
+   */
   async function insert(
     index: number,
-    onCommitted?: (eventId: string, committedAtMs: number) => void,
+    onCommitted?: (eventId: string, committedAtMs: number, insertedAtMs: number) => void,
   ): Promise<string | null> {
     const input = petInput(index) as Record<string, string | number>;
     const eventId = randomUUID();
@@ -82,7 +86,7 @@ export function createBareDriverWriter({
           updatedAt: pet.updated_at.toISOString(),
         },
       });
-      await client.query(
+      const inserted = await client.query<{ inserted_ms: number }>(
         `WITH next_sequence AS (
            INSERT INTO outbox_aggregate_sequences (aggregate_type, aggregate_id, last_sequence)
            VALUES ('pet', $1, 1)
@@ -92,11 +96,16 @@ export function createBareDriverWriter({
          )
          INSERT INTO outbox_events
            (id, aggregate_id, aggregate_type, event_type, event_data, correlation_id, topic, aggregate_sequence)
-         SELECT $2::uuid, $1, 'pet', 'pet.created', $3, $4, $5, last_sequence FROM next_sequence`,
+         SELECT $2::uuid, $1, 'pet', 'pet.created', $3, $4, $5, last_sequence FROM next_sequence
+         RETURNING extract(epoch FROM clock_timestamp())::float8 * 1000 AS inserted_ms`,
         [pet.id, eventId, data, randomUUID(), topic],
       );
       await client.query('COMMIT');
-      onCommitted?.(eventId, performance.timeOrigin + performance.now());
+      onCommitted?.(
+        eventId,
+        performance.timeOrigin + performance.now(),
+        inserted.rows[0]?.inserted_ms ?? Number.NaN,
+      );
       return null;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
