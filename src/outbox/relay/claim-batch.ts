@@ -206,7 +206,14 @@ type ClaimRow = Partial<ClaimedEventRow> & {
   last_id: string | null;
 };
 
-/** A pg client inside a transaction the caller opened (BEGIN) and will end. */
+/**
+ * A pg client inside a transaction the caller opened (BEGIN) and will end.
+ *
+ * The claim's statements are named (prepared once per connection, then only bound and executed):
+ * they run once per batch, and parsing and planning them cost about as much PostgreSQL time as
+ * running them (EXPLAIN: planning 0.3-0.8 ms, execution 0.4-0.6 ms for a batch of 100). Opened by
+ * BEGIN_CLAIM, the transaction plans them once as well (src/outbox/relay/claim-transaction.ts).
+ */
 export type TransactionClient = Pick<pg.PoolClient, 'query'>;
 
 export type BatchClaimer = {
@@ -304,8 +311,16 @@ export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchC
 
   async function walk(client: TransactionClient, start: { type: string; id: string } | null, wanted: number) {
     const { rows } = start
-      ? await client.query<ClaimRow>(CLAIM_BY_AGGREGATE_AFTER_SQL, [wanted, start.type, start.id])
-      : await client.query<ClaimRow>(CLAIM_BY_AGGREGATE_SQL, [wanted]);
+      ? await client.query<ClaimRow>({
+          name: 'outbox-claim-by-aggregate-after',
+          text: CLAIM_BY_AGGREGATE_AFTER_SQL,
+          values: [wanted, start.type, start.id],
+        })
+      : await client.query<ClaimRow>({
+          name: 'outbox-claim-by-aggregate',
+          text: CLAIM_BY_AGGREGATE_SQL,
+          values: [wanted],
+        });
     const last = rows[0];
     const end =
       last?.last_type != null && last.last_id != null ? { type: last.last_type, id: last.last_id } : null;
@@ -338,11 +353,11 @@ export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchC
         upto.set(key, { type: event.aggregateType, id: event.aggregateId, upto: event.aggregateSequence });
     }
     const wanted = [...upto.values()];
-    const { rows } = await client.query<ClaimRow>(CLAIM_RUNS_SQL, [
-      wanted.map((one) => one.type),
-      wanted.map((one) => one.id),
-      wanted.map((one) => one.upto),
-    ]);
+    const { rows } = await client.query<ClaimRow>({
+      name: 'outbox-claim-runs',
+      text: CLAIM_RUNS_SQL,
+      values: [wanted.map((one) => one.type), wanted.map((one) => one.id), wanted.map((one) => one.upto)],
+    });
     const byId = new Map(window.map((row) => [row.event.id, row]));
     for (const row of rows)
       byId.set(row.id as string, { event: fromRow(row as ClaimedEventRow), waits: row.waits === true });
@@ -351,7 +366,11 @@ export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchC
 
   return {
     async claim(client) {
-      const { rows } = await client.query<ClaimRow>(CLAIM_OLDEST_SQL, [batchSize]);
+      const { rows } = await client.query<ClaimRow>({
+        name: 'outbox-claim-oldest',
+        text: CLAIM_OLDEST_SQL,
+        values: [batchSize],
+      });
       let window = rows.map((row) => ({ event: fromRow(row as ClaimedEventRow), waits: row.waits === true }));
       let kept = claimableRuns(window);
       if (kept.length === window.length) return kept;

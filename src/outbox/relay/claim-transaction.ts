@@ -17,6 +17,19 @@ export type ClaimTransaction = {
   rollback(): Promise<void>;
 };
 
+/**
+ * Opens the claim transaction, in the same round trip as BEGIN, with generic plans for its prepared
+ * statements: planned once per connection instead of once per batch. PostgreSQL's default would plan
+ * the claim afresh every time, because the generic plan's estimate for `LIMIT $1` looks costlier than
+ * the custom plans', though EXPLAIN shows the same plan and the same buffers either way (planning
+ * 0.01 ms instead of 0.3-0.8 ms). Without JIT: that inflated estimate passes jit_above_cost, and
+ * compiling the claim took 24 ms a batch for a statement that runs in under 1 ms (EXPLAIN on a
+ * 100,000-event backlog). SET LOCAL keeps both settings to this transaction: the relay's other
+ * statements (purge, vacuum, heartbeat) are planned as usual. Plans are rebuilt whenever ANALYZE
+ * changes the table's statistics.
+ */
+export const BEGIN_CLAIM = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL jit = off';
+
 /** Opens a transaction and claims a batch in it; null (transaction ended) when there is nothing to claim. */
 export async function openClaimTransaction({
   pool,
@@ -32,7 +45,7 @@ export async function openClaimTransaction({
   const client = await pool.connect();
   let events: ClaimedEvent[];
   try {
-    await client.query('BEGIN');
+    await client.query(BEGIN_CLAIM);
     events = await claimer.claim(client);
     if (events.length === 0) {
       await client.query('COMMIT');

@@ -25,9 +25,11 @@ export async function markPublished(
   publications: readonly Publication[],
 ): Promise<MarkedPublications | null> {
   if (publications.length === 0) return null;
-  const { rows } = await client.query<{ id: string; seq: string }>(
+  const { rows } = await client.query<{ id: string; seq: string }>({
+    // Prepared once per connection, like the claim (src/outbox/relay/claim-batch.ts).
+    name: 'outbox-mark-published',
     // unnest WITH ORDINALITY yields the rows in array order, so the numbers follow the batch's order.
-    `UPDATE outbox_events o
+    text: `UPDATE outbox_events o
      SET status = 'published', is_processed = true, processed_at = clock_timestamp(),
          published_seq = v.seq, published_xid = pg_current_xact_id()::text::bigint,
          kafka_partition = v.partition, kafka_offset = v.kafka_offset,
@@ -39,12 +41,12 @@ export async function markPublished(
      ) v
      WHERE o.id = v.id AND o.status = 'pending'
      RETURNING o.id::text AS id, v.seq::text AS seq`,
-    [
+    values: [
       publications.map((p) => p.event.id),
       publications.map((p) => p.partition),
       publications.map((p) => p.offset),
     ],
-  );
+  });
   if (rows.length === 0) return null;
   const seqOf = new Map(rows.map((row) => [row.id, BigInt(row.seq)]));
   const marked = publications.filter((p) => seqOf.has(p.event.id));
