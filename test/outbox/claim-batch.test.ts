@@ -151,6 +151,23 @@ describe('createBatchClaimer', () => {
     }
   });
 
+  test('a window that kept half a batch goes out as it is, without walking the aggregates for more', async () => {
+    await seed('pet-busy', 10, { minutesAgo: 10 });
+    await seed('pet-run', 5, { minutesAgo: 5 });
+    await seed('pet-new', 5);
+    const first = await transaction();
+    const second = await transaction();
+    try {
+      expect(summary(await claimer(5).claim(first))).toEqual({ 'pet-busy': [1, 2, 3, 4, 5] });
+      // The oldest window: pet-busy 6-10 (waiting for the first transaction) and pet-run 1-5. Half a
+      // batch is kept; pet-new, further on, is left for the next claim rather than looked for now.
+      expect(summary(await claimer(10).claim(second))).toEqual({ 'pet-run': [1, 2, 3, 4, 5] });
+    } finally {
+      await rollback(first);
+      await rollback(second);
+    }
+  });
+
   test("several relays draining together only ever claim each aggregate's next events, in order", async () => {
     for (let i = 0; i < 12; i += 1) await seed(`pet-${i}`, 5 + i * 3, { minutesAgo: i % 3 });
     await seed('pet-dead', 30, { minutesAgo: 90, failedHead: true });

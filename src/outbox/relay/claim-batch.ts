@@ -153,6 +153,16 @@ export const CLAIM_RUNS_SQL = `WITH wanted AS (
 const WALK_FACTOR = 4;
 
 /**
+ * The window counts as clogged, and the second pass walks the aggregates, only when it kept less
+ * than this share of a batch. A window that kept half a batch or more is a busy table, not a
+ * clogged one: with several relays draining together, the oldest rows often include the next events
+ * of aggregates in flight elsewhere, and walking for the rest cost far more than it found (4 relays,
+ * 200,000 events: 695 walks at 8.8 ms each, against 2.5 ms per claim). The partial batch goes out,
+ * and the next claim follows at once.
+ */
+const CLOGGED_BELOW_SHARE = 0.5;
+
+/**
  * Second pass, aggregate by aggregate: walks the aggregates that have unpublished events in key
  * order (one index descent each, on the partial index of unpublished rows), starting after
  * ($2, $3) when given, and takes each aggregate's first unpublished event if it is claimable.
@@ -290,7 +300,7 @@ export function claimableRuns(rows: readonly { event: ClaimedEvent; waits: boole
  * until their lease runs out.
  *
  * Oldest first is cheap (one index range, one lookup per row) and first come first served. Only
- * when that window is full and kept too little (it is clogged with the successors of aggregates
+ * when that window is full and kept too little (under half a batch: it is clogged with the successors of aggregates
  * other transactions are working on, or with events waiting on a retry) does a second pass walk
  * the aggregates one by one for heads. Either way a claim costs about a batch's worth of index
  * lookups, never the size of the backlog.
@@ -376,7 +386,7 @@ export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchC
       if (kept.length === window.length) return kept;
       window = await completeRuns(client, window, new Set(kept.map((event) => event.id)));
       kept = claimableRuns(window).slice(0, batchSize);
-      if (kept.length >= batchSize || rows.length < batchSize) return kept;
+      if (kept.length >= batchSize * CLOGGED_BELOW_SHARE || rows.length < batchSize) return kept;
       // The window is clogged: look for heads aggregate by aggregate. The walk may lock rows this
       // transaction already holds (its own locks do not make it skip them).
       const known = new Set(kept.map((event) => event.id));
