@@ -293,7 +293,10 @@ for (const row of report.summary) {
   // A context row has no target: its figure only explains the others.
   const met =
     row.target === CONTEXT_TARGET ? '' : row.met === null ? 'not measured' : row.met ? 'met' : 'NOT met';
-  progress.say(`${row.metric.padEnd(58)} ${value.padStart(12)}  target ${row.target.padEnd(10)} ${met}`);
+  const reference = row.reference ? `  (${row.reference})` : '';
+  progress.say(
+    `${row.metric.padEnd(58)} ${value.padStart(12)}  target ${row.target.padEnd(10)} ${met}${reference}`,
+  );
 }
 progress.say(
   `report: ${relative(process.cwd(), join(outDir, 'report.md'))} (and report.json, ${charts.length} charts)`,

@@ -134,6 +134,12 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
     memory?.entries.flatMap((entry) =>
       entry.process === 'server' && typeof entry.idleRssBytes === 'number' ? [entry.idleRssBytes] : [],
     ) ?? [];
+  // The latency targets hold at a stated rate: figures measured while the writer fell short of it
+  // (the machine could not offer the load) do not meet them, however low.
+  const atOfferedRate = latency != null && latency.achievedRate >= 0.9 * latency.targetRate;
+  const latencyRate = latency
+    ? `at ${rate(latency.achievedRate)} achieved of ${rate(latency.targetRate)} offered`
+    : null;
   return [
     row(
       'relay-drain',
@@ -202,7 +208,8 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       latency?.commitToAck.p99,
       'ms',
       '≤ 50 ms',
-      (v) => v <= 50,
+      (v) => v <= 50 && atOfferedRate,
+      latencyRate,
     ),
     row(
       'commit-to-subscriber-p99',
@@ -210,7 +217,8 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       latency?.commitToSubscriber.p99,
       'ms',
       '≤ 100 ms',
-      (v) => v <= 100,
+      (v) => v <= 100 && atOfferedRate,
+      latencyRate,
     ),
     row(
       'mutations',
