@@ -11,6 +11,7 @@ import { DIST_DIR, ensureBuild } from './lib/build.ts';
 import { ensureGraphiQLAssets } from './lib/graphiql-assets.ts';
 import { portInUse } from './lib/port-in-use.ts';
 import { ensurePrismaClient } from './lib/prisma-client.ts';
+import { SERVICE_NODE_FLAGS } from './lib/service-node-flags.ts';
 import { ensureKafkaInUse, ensurePostgresInUse, migrate } from './lib/services.ts';
 import { formatStartBanner } from './lib/start-banner.ts';
 
@@ -38,7 +39,10 @@ if (http.port !== 0 && (await portInUse(host, http.port))) {
 
 // A process group of its own: Ctrl-C reaches this process only, which passes each signal on once
 // (the service takes a second one as "exit now").
-const service = spawn(process.execPath, [`${DIST_DIR}main.js`], { stdio: 'inherit', detached: true });
+const service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, `${DIST_DIR}main.js`], {
+  stdio: 'inherit',
+  detached: true,
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => service.kill(signal));
 let exited = false;
 service.on('exit', (code, signal) => {

@@ -31,6 +31,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
       failedReadings: () => outbox.snapshots.failedReadings(),
     },
     topics: config.outbox.relayEnabled ? allTopics(config.kafka.topicPrefix) : [],
+    feed: () => outbox.feed?.stats() ?? null,
   });
   const outbox = createOutboxService({
     config,

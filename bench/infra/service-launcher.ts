@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../scripts/lib/free-port.ts';
+import { SERVICE_NODE_FLAGS } from '../../scripts/lib/service-node-flags.ts';
 import type { BenchContext } from '../scenarios/bench-context.ts';
 import { logFileFor } from '../scenarios/bench-context.ts';
 import { currentRssBytes } from './process-memory.ts';
@@ -111,6 +112,8 @@ export async function startServer(
   const server = await startServiceProcess({
     label,
     entry: SERVER_ENTRY,
+    // As `npm run serve` starts it.
+    nodeFlags: SERVICE_NODE_FLAGS,
     env: serviceEnvironment({
       ...baseEnvironment(context, settings, context.options.logLevel),
       PORT: String(port),
@@ -159,6 +162,8 @@ export async function startExtraRelay(
   const relay = await startServiceProcess({
     label,
     entry,
+    // As `npm run relay` starts it.
+    nodeFlags: SERVICE_NODE_FLAGS,
     env: serviceEnvironment({ ...baseEnvironment(context, settings, 'info'), PORT: String(port) }),
     logFile: logFileFor(context, label),
     cpuProfDir: context.profilesDir,

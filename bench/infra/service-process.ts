@@ -46,6 +46,7 @@ export async function startServiceProcess({
   ready,
   readyTimeoutMs = 90_000,
   cpuProfDir,
+  nodeFlags = [],
 }: {
   label: string;
   entry: string;
@@ -55,13 +56,15 @@ export async function startServiceProcess({
   ready: (log: () => string) => Promise<boolean> | boolean;
   readyTimeoutMs?: number;
   cpuProfDir?: string;
+  /** V8 flags, e.g. the service's own (scripts/lib/service-node-flags.ts). */
+  nodeFlags?: readonly string[];
 }): Promise<ServiceProcess> {
   const fd = openSync(logFile, 'a');
   // A directory per process: every thread (tsx's loader runs in one of its own) writes a profile; the
   // main thread's is the largest.
   const profiling = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, label)}`] : [];
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profiling, ...loader, entry], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, ...profiling, ...loader, entry], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', fd, fd],

@@ -313,7 +313,7 @@ export function renderMarkdown(report: BenchReport): string {
     memory: () =>
       sectionBody(sections.memory, ({ limitBytes, entries }) =>
         [
-          'Peak resident set size (Linux VmHWM, kept by the kernel, so no spike is missed) of each process, read just before it was stopped. "server" is the service process (`node dist/main.js`, the production build `npm run serve` runs: API, live feed and embedded relay). Its event-loop delay (`petstore_event_loop_delay_*_seconds{window="process"}` from its /metrics: how late a timer due every 10 ms ran, over the process\'s life, its start-up included) is read at the end of the load (in the mutation scenario, before the bare-driver phase, which leaves the server idle).',
+          'Peak resident set size (Linux VmHWM, kept by the kernel, so no spike is missed) of each process, read just before it was stopped. "server" is the service process (`node dist/main.js` with the V8 flags of scripts/lib/service-node-flags.ts: the production build as `npm run serve` runs it, with API, live feed and embedded relay). Its event-loop delay (`petstore_event_loop_delay_*_seconds{window="process"}` from its /metrics: how late a timer due every 10 ms ran, over the process\'s life, its start-up included) is read at the end of the load (in the mutation scenario, before the bare-driver phase, which leaves the server idle).',
           table(
             [
               'scenario',

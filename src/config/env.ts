@@ -108,6 +108,8 @@ const EnvSchema = z.object({
   OUTBOX_RELAY_ENABLED: boolean.default(true),
   /** How often the outbox numbers (Prometheus gauges, outboxMetrics) are read from the database. */
   OUTBOX_METRICS_INTERVAL: seconds(0.1, 3600).default(5),
+  /** Published events the live feed keeps in memory for its subscribers; one further behind reads from the table. */
+  OUTBOX_FEED_MEMORY_EVENTS: integer(1, 1_000_000).default(5000),
   PORT: integer(0, 65_535).default(8080),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -193,6 +195,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       retentionBatchSize: env.OUTBOX_RETENTION_BATCH_SIZE,
       heartbeatIntervalMs: Math.round(env.OUTBOX_HEARTBEAT_INTERVAL * 1000),
       vacuumDeadRows: env.OUTBOX_VACUUM_DEAD_ROWS,
+      feedMemoryEvents: env.OUTBOX_FEED_MEMORY_EVENTS,
     },
   };
 }

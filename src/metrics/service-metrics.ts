@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PublishedFeedStats } from '../outbox/feed/published-feed.ts';
 import type { RelayStatus } from '../outbox/relay/create-relay.ts';
 import type { OutboxSnapshot, OutboxSnapshotSource } from '../outbox/status/outbox-snapshot.ts';
 import { createEventLoopDelayMetrics } from './event-loop-delay.ts';
@@ -55,6 +56,7 @@ export function createServiceMetrics({
   outbox,
   topics = [],
   defaultMetrics = true,
+  feed = () => null,
 }: {
   /** The in-process relay's status, or null when this process runs none (read at scrape time). */
   relayStatus: () => RelayStatus | null;
@@ -64,6 +66,8 @@ export function createServiceMetrics({
   topics?: readonly string[];
   /** Node's process metrics (CPU, memory, event-loop lag and delay, GC). */
   defaultMetrics?: boolean;
+  /** This process's live feed (eventPublished), read at scrape time; null when it runs none. */
+  feed?: () => PublishedFeedStats | null;
 }) {
   const registry = new Registry();
   if (defaultMetrics) {
@@ -292,6 +296,45 @@ export function createServiceMetrics({
       labelNames: ['operation_name', 'operation_type', 'outcome'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
+    }),
+    // This process's live feed (src/outbox/feed/published-feed.ts), read at scrape time.
+    feedSubscribers: new Gauge({
+      name: 'petstore_feed_subscribers',
+      help: 'Open eventPublished subscriptions in this process, by whether they follow the events in memory or catch up from the table.',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const stats = feed();
+        if (!stats) return;
+        this.set({ state: 'following' }, stats.subscribers - stats.catchingUp);
+        this.set({ state: 'catching_up' }, stats.catchingUp);
+      },
+    }),
+    feedBufferedEvents: new Gauge({
+      name: 'petstore_feed_buffered_events',
+      help: "Published events the live feed holds for its subscribers: the recent events every subscriber follows, and the catch-up reader's cached pages. Bounded whatever the number of subscribers.",
+      labelNames: ['buffer'] as const,
+      registers,
+      collect() {
+        const stats = feed();
+        if (!stats) return;
+        this.set({ buffer: 'recent' }, stats.recentEvents);
+        this.set({ buffer: 'catch_up' }, stats.catchUpEvents);
+      },
+    }),
+    feedPagesRead: new Counter({
+      name: 'petstore_feed_pages_read_total',
+      help: 'Pages of published events the live feed read from the table: by its live reader, and for subscribers catching up (one read per page, shared by the subscribers near it).',
+      labelNames: ['reader'] as const,
+      registers,
+      collect() {
+        const stats = feed();
+        if (!stats) return;
+        // Set from the feed's own counts, which never fall.
+        this.reset();
+        this.inc({ reader: 'live' }, stats.livePagesRead);
+        this.inc({ reader: 'catch_up' }, stats.catchUpPagesRead);
+      },
     }),
     graphqlSubscriptions: new Gauge({
       name: 'petstore_graphql_subscriptions_active',

@@ -220,8 +220,8 @@ export function createOutboxService({
     });
   }
 
-  // Subscribers catching up from the table (after a resume, or after falling behind) each read pages
-  // of their own, through a pool of their own.
+  // The live reader and the shared catch-up reader (subscribers resuming, or fallen behind) read
+  // through a pool of their own.
   const feedPool = feedEnabled
     ? createPool({
         url: config.database.url,
@@ -237,6 +237,7 @@ export function createOutboxService({
         databaseUrl: config.database.url,
         logger,
         pollIntervalMs: config.outbox.pollingIntervalMs,
+        memoryEvents: config.outbox.feedMemoryEvents,
       })
     : null;
   let admin: OutboxAdmin | null = null;

@@ -278,14 +278,14 @@ describe('eventPublished', () => {
 });
 
 describe('the published feed with a subscriber that falls behind', () => {
-  test('drops its queue, reads the gap from the table, and still delivers every event once, in order', async () => {
+  test('falls out of the recent events, reads the gap from the table, and still delivers every event once, in order', async () => {
     const logger = createLogger({ log: { level: 'silent', format: 'json' }, serviceName: 'test' });
     const feed = createPublishedFeed({
       pool: ownPool,
       databaseUrl: testApp.database.url,
       logger,
       pollIntervalMs: 100,
-      maxQueuedPerSubscriber: 3,
+      memoryEvents: 3,
     });
     await feed.start();
     const since = await startCursor();

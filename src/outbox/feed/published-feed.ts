@@ -3,12 +3,31 @@ import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
 import { PUBLISHED_CHANNEL } from '../notification-channels.ts';
+import { type CatchUpPage, createCatchUpReader } from './catch-up-reader.ts';
 import { matchesFilter, type PublishedEvent, type PublishedEventFilter } from './published-event.ts';
-import { latestPublishedSeq, readPublishedAfter } from './read-published.ts';
+import { canonicalCursor, compareCursors, latestPublishedSeq, readPublishedAfter } from './read-published.ts';
+import { RecentEvents } from './recent-events.ts';
 
 const PAGE_SIZE = 500;
-/** A subscriber further behind than this stops being fed from memory and reads its way back from the table. */
-const MAX_QUEUED_PER_SUBSCRIBER = 5000;
+/** Published events kept in memory for every subscriber to follow; one further behind reads from the table. */
+export const DEFAULT_MEMORY_EVENTS = 5000;
+/** Pages the shared catch-up reader keeps for subscribers behind the memory (each up to PAGE_SIZE events). */
+const CATCH_UP_CACHED_PAGES = 8;
+/** Catch-up reads at once: the feed's pool has 3 connections, and the live reader keeps one. */
+const CATCH_UP_CONCURRENT_READS = 2;
+
+export type PublishedFeedStats = {
+  subscribers: number;
+  /** Subscribers reading their way back from the table now (behind the events in memory). */
+  catchingUp: number;
+  /** Events in the shared memory of recent events. */
+  recentEvents: number;
+  /** Events in the catch-up reader's cached pages. */
+  catchUpEvents: number;
+  /** Pages read from the table by the live reader, and for subscribers catching up. */
+  livePagesRead: number;
+  catchUpPagesRead: number;
+};
 
 export type PublishedFeed = {
   start(): Promise<void>;
@@ -19,9 +38,8 @@ export type PublishedFeed = {
    * nothing missed and nothing twice at the seam.
    */
   subscribe(filter: PublishedEventFilter, after?: string | null): AsyncIterable<PublishedEvent>;
+  stats(): PublishedFeedStats;
 };
-
-const isAfter = (cursor: string, than: string) => BigInt(cursor) > BigInt(than);
 
 /**
  * Mirrors what the relays mark published, read from the outbox table: `outbox_published`
@@ -31,28 +49,42 @@ const isAfter = (cursor: string, than: string) => BigInt(cursor) > BigInt(than);
  * Why no event is missed: events are ordered by (marking transaction's id, number), and readers
  * take only marks of transactions older than every running one (src/outbox/read-published.ts);
  * a mark still to commit therefore sorts after everything read, and reading "everything after the
- * last cursor seen" never skips a late commit, though relays mark without a common lock. Each
- * subscriber keeps its own cursor: it queues the shared reader's pages from the moment it
- * subscribes, reads the table itself when it starts behind (`after`) or falls too far behind (a
- * slow client), then drains its queue, dropping whatever its cursor has already passed.
+ * last cursor seen" never skips a late commit, though relays mark without a common lock.
+ *
+ * Memory does not grow with subscribers or with how far they lag: the live reader's pages go into
+ * one ring of recent events (recent-events.ts) that every subscriber follows by index, and a
+ * subscriber whose place has left the ring (it started behind with `after`, or its client reads
+ * slower than events are published) reads the gap through the shared catch-up reader
+ * (catch-up-reader.ts), which reads each page once for every subscriber of the same filter near
+ * that place and keeps a bounded number of pages. A subscriber is driven by its client: it takes
+ * its next event only once the previous one has been taken, so a slow client costs its place, not
+ * a buffer. Each subscriber keeps its own cursor and passes only events after it, in order.
  */
 export function createPublishedFeed({
   pool,
   databaseUrl,
   logger,
   pollIntervalMs,
-  maxQueuedPerSubscriber = MAX_QUEUED_PER_SUBSCRIBER,
+  memoryEvents = DEFAULT_MEMORY_EVENTS,
 }: {
   pool: pg.Pool;
   databaseUrl: string;
   logger: Logger;
   pollIntervalMs: number;
-  maxQueuedPerSubscriber?: number;
+  /** Events kept in memory for subscribers to follow (the ring's capacity). */
+  memoryEvents?: number;
 }): PublishedFeed {
   const log = logger.child({ component: 'published-feed' });
-  const subscribers = new Set<(events: PublishedEvent[]) => void>();
-  /** The last number the shared reader has handed out; null until the database has been reached once. */
-  let lastSeq: string | null = null;
+  const recent = new RecentEvents(memoryEvents);
+  const catchUp = createCatchUpReader({
+    read: (after, upTo, limit, filter) => readPublishedAfter(pool, after, limit, filter, upTo),
+    pageSize: PAGE_SIZE,
+    maxCachedPages: CATCH_UP_CACHED_PAGES,
+    maxConcurrentReads: CATCH_UP_CONCURRENT_READS,
+  });
+  let subscribers = 0;
+  let catchingUp = 0;
+  let livePagesRead = 0;
   let reading: Promise<void> | null = null;
   let readAgain = false;
   let pollTimer: NodeJS.Timeout | null = null;
@@ -76,13 +108,11 @@ export function createPublishedFeed({
         readAgain = false;
         try {
           // "From now on" starts where the table is when the database is first reached.
-          lastSeq ??= await latestPublishedSeq(pool);
+          if (!recent.ready) recent.begin(await latestPublishedSeq(pool));
           for (;;) {
-            const page = await readPublishedAfter(pool, lastSeq, PAGE_SIZE);
-            const last = page.at(-1);
-            if (!last) break;
-            lastSeq = last.cursor;
-            for (const subscriber of subscribers) subscriber(page);
+            const page = await readPublishedAfter(pool, recent.end as string, PAGE_SIZE);
+            livePagesRead += 1;
+            recent.append(page);
             if (page.length < PAGE_SIZE) break;
           }
         } catch (error) {
@@ -99,7 +129,7 @@ export function createPublishedFeed({
       await readNew();
       await listener.start();
       pollTimer = setInterval(() => {
-        if (subscribers.size > 0 || lastSeq === null) void readNew();
+        if (subscribers > 0 || !recent.ready) void readNew();
       }, pollIntervalMs);
       pollTimer.unref();
     },
@@ -108,100 +138,128 @@ export function createPublishedFeed({
       await listener.stop();
       await reading;
     },
+    stats: () => ({
+      subscribers,
+      catchingUp,
+      recentEvents: recent.size,
+      catchUpEvents: catchUp.stats().cachedEvents,
+      livePagesRead,
+      catchUpPagesRead: catchUp.stats().pagesRead,
+    }),
     subscribe(filter, after) {
       return new Repeater<PublishedEvent>(async (push, stop) => {
         let stopped = false;
-        let wake: (() => void) | null = null;
+        let interrupt: (() => void) | null = null;
         void stop.then(() => {
           stopped = true;
-          wake?.();
+          interrupt?.();
         });
-        // Shared pages are queued from the very start; catching up from the table and the queue
-        // overlap rather than leave a gap, and the cursor drops the overlap.
-        // Read from `head` on (Array.shift moves the whole array: quadratic on a long queue).
-        let queue: PublishedEvent[] = [];
-        let head = 0;
-        let overflowed = false;
-        const onEvents = (events: PublishedEvent[]) => {
-          if (overflowed) return;
-          if (queue.length - head + events.length > maxQueuedPerSubscriber) {
-            // Too far behind to buffer: drop the queue and read the gap from the table instead.
-            queue = [];
-            head = 0;
-            overflowed = true;
-          } else {
-            if (head >= 1024 || head === queue.length) {
-              // Drop what was delivered now and then (amortised O(1) per event).
-              queue = queue.slice(head);
-              head = 0;
-            }
-            queue.push(...events);
-          }
-          wake?.();
+        /**
+         * Waits for `promise` unless the subscription stops first (then undefined). Not a race with
+         * the long-lived `stop`: every Promise.race with it leaves a reaction on it until the
+         * subscription ends (2.6 GB of heap after 2.7M deliveries in the fan-out benchmark).
+         */
+        const unlessStopped = <T>(promise: Promise<T>): Promise<T | undefined> =>
+          new Promise<T | undefined>((resolve, reject) => {
+            interrupt = () => resolve(undefined);
+            if (stopped) resolve(undefined);
+            promise.then(resolve, reject);
+          }).finally(() => {
+            interrupt = null;
+          });
+        const pause = (ms: number) => unlessStopped(new Promise((resolve) => setTimeout(resolve, ms)));
+        const nextChange = async () => {
+          const change = recent.changed();
+          await unlessStopped(change.promise);
+          change.cancel();
         };
-        subscribers.add(onEvents);
+
+        subscribers += 1;
+        let behind = false;
+        const setBehind = (value: boolean) => {
+          if (value !== behind) catchingUp += value ? 1 : -1;
+          behind = value;
+        };
         try {
           /** The cursor of the last event this subscriber has passed (delivered or filtered out). */
-          let delivered: string;
-          let catchingUp: boolean;
-          if (after != null) {
-            delivered = after;
-            catchingUp = true;
-          } else if (lastSeq !== null) {
-            delivered = lastSeq;
-            catchingUp = false;
-          } else {
-            delivered = await latestPublishedSeq(pool);
-            catchingUp = true;
-          }
+          let delivered =
+            after != null ? canonicalCursor(after) : (recent.end ?? (await latestPublishedSeq(pool)));
           const pass = async (event: PublishedEvent) => {
-            if (!isAfter(event.cursor, delivered)) return;
+            if (compareCursors(event.cursor, delivered) <= 0) return;
             delivered = event.cursor;
             if (!matchesFilter(event, filter)) return;
-            // Not raced with `stop`: a Repeater settles a pending push when it stops, and every
-            // Promise.race with the long-lived `stop` leaves a reaction on it until the subscription
-            // ends. That was 2.6 GB of heap after 2.7M deliveries in the fan-out benchmark.
+            // Not raced with `stop`: a Repeater settles a pending push when it stops.
             await push(event);
           };
+          /** Its place in the ring of recent events; null when it must look it up (or catch up first). */
+          let index: number | null = null;
           while (!stopped) {
-            if (overflowed) {
-              // Pages dropped before this point were committed before the reads below start.
-              overflowed = false;
-              catchingUp = true;
+            if (!recent.ready) {
+              await nextChange();
+              continue;
             }
-            if (catchingUp) {
-              let page: PublishedEvent[];
+            if (index === null) index = recent.indexAfter(delivered);
+            if (index === null) {
+              // Behind the ring: the gap from the table, up to where the ring begins, shared with
+              // the subscribers of the same filter near this place.
+              setBehind(true);
+              let page: CatchUpPage | undefined;
               try {
-                page = await readPublishedAfter(pool, delivered, PAGE_SIZE, filter);
+                page = await unlessStopped(catchUp.pageAfter(filter, delivered, recent.start as string));
               } catch (error) {
                 // The database is away for a moment: the subscription waits rather than ends.
                 log.warn({ err: (error as Error).message }, 'catching up failed; retrying');
-                await Promise.race([new Promise((resolve) => setTimeout(resolve, pollIntervalMs)), stop]);
+                await pause(pollIntervalMs);
                 continue;
               }
-              if (page.length < PAGE_SIZE) catchingUp = false;
-              for (const event of page) {
-                if (stopped) break;
+              if (!page) continue;
+              let at = firstAfter(page.events ?? [], delivered);
+              for (;;) {
+                const events = page.events;
+                // Left the cache meanwhile: look the place up again (from `delivered`).
+                if (!events || stopped) break;
+                const event = events[at];
+                if (!event) {
+                  // The whole page passed: its range is done, empty stretches after its last event too.
+                  if (compareCursors(page.end, delivered) > 0) delivered = page.end;
+                  break;
+                }
+                at += 1;
                 await pass(event);
               }
               continue;
             }
-            const next = queue[head];
-            if (next) {
-              head += 1;
-              await pass(next);
+            setBehind(false);
+            const event = recent.at(index);
+            if (event === null) {
+              // Fell out of the ring (its client reads slower than events come): catch up.
+              index = null;
               continue;
             }
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              if (stopped || overflowed || head < queue.length) resolve();
-            });
-            wake = null;
+            if (event === undefined) {
+              await nextChange();
+              continue;
+            }
+            index += 1;
+            await pass(event);
           }
         } finally {
-          subscribers.delete(onEvents);
+          setBehind(false);
+          subscribers -= 1;
         }
       });
     },
   };
+}
+
+/** The index of the first event after `cursor` in a page (events in cursor order). */
+function firstAfter(events: readonly PublishedEvent[], cursor: string): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareCursors((events[middle] as PublishedEvent).cursor, cursor) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

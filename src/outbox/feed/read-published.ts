@@ -37,6 +37,7 @@ const SEQ_SPAN = 10_000_000_000_000_000_000n;
 export type PublicationPosition = { xid: string; seq: string };
 
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
+const LAST_POSITION: PublicationPosition = { xid: String(MAX_BIGINT), seq: String(MAX_BIGINT) };
 
 /** Whether `text` is a cursor this feed can have handed out (digits, both halves within bigint). */
 export function isCursor(text: string): boolean {
@@ -54,6 +55,21 @@ export function fromCursor(cursor: string): PublicationPosition {
   return { xid: String(value / SEQ_SPAN), seq: String(value % SEQ_SPAN) };
 }
 
+/** A cursor in the form this feed hands out (no leading zeros), so that compareCursors applies. */
+export function canonicalCursor(cursor: string): string {
+  return String(BigInt(cursor));
+}
+
+/**
+ * Orders two canonical cursors (digits, no leading zeros) as the numbers they are, without BigInt:
+ * the feed compares cursors for every event and every subscriber, and parsing two BigInts each time
+ * was garbage on the hottest path. A longer string of digits is the larger number.
+ */
+export function compareCursors(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * Only marks of transactions older than every transaction still running: those are all committed
  * (or rolled back) and visible, and any mark still to commit belongs to a running transaction, whose
@@ -64,14 +80,22 @@ export function fromCursor(cursor: string): PublicationPosition {
  */
 export const SETTLED_MARKS_SQL = 'published_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint';
 
-/** Published events after `after` (a cursor), in publication order, served by the (published_xid, published_seq) index. */
+/**
+ * Published events after `after` (a cursor), in publication order, served by the (published_xid,
+ * published_seq) index; with `upTo`, none past that cursor (the shared catch-up reader's pages end
+ * where the next cached page or the feed's memory begins).
+ */
 export async function readPublishedAfter(
   pool: pg.Pool,
   after: string,
   limit: number,
   filter: PublishedEventFilter = {},
+  upTo: string | null = null,
 ): Promise<PublishedEvent[]> {
   const from = fromCursor(after);
+  // Always bounded, so that both ends are conditions of the index scan: an optional bound (`$8 IS
+  // NULL OR ...`) would be a filter, and a page ending at its bound would scan on to the table's end.
+  const to = upTo === null ? LAST_POSITION : fromCursor(upTo);
   const { rows } = await pool.query<PublishedRow>(
     `SELECT published_xid::text AS xid, published_seq::text AS seq, id, aggregate_type, aggregate_id,
             aggregate_sequence, event_type, event_data, correlation_id, topic, kafka_partition,
@@ -80,6 +104,7 @@ export async function readPublishedAfter(
      WHERE (published_xid, published_seq) > ($1::bigint, $2::bigint) AND ${SETTLED_MARKS_SQL}
        AND ($4::text IS NULL OR aggregate_type = $4) AND ($5::text IS NULL OR aggregate_id = $5)
        AND ($6::text IS NULL OR event_type = $6) AND ($7::text IS NULL OR topic = $7)
+       AND (published_xid, published_seq) <= ($8::bigint, $9::bigint)
      ORDER BY published_xid, published_seq
      LIMIT $3`,
     // A filter runs here, so a subscriber catching up with a narrow filter is sent its own events
@@ -92,6 +117,8 @@ export async function readPublishedAfter(
       filter.aggregateId || null,
       filter.eventType || null,
       filter.topic || null,
+      to.xid,
+      to.seq,
     ],
   );
   return rows.map((row) => ({
