@@ -36,16 +36,26 @@ export type ServerContext = {
   authorization?: unknown;
 };
 
-/** Echoes the correlation id so a client can quote it when reporting a problem. */
-function correlationHeaderPlugin(): Plugin<GraphQLContext> {
+/**
+ * Gives each HTTP request its correlation id once, and echoes it so a client can quote it when
+ * reporting a problem. The context reads the same id (`idOf`), so what the response names is what the
+ * logs, the outbox rows and the Kafka headers carry, also when the client sent none.
+ */
+function correlationHeaderPlugin(): {
+  plugin: Plugin<GraphQLContext>;
+  idOf: (request: Request) => string | undefined;
+} {
   const ids = new WeakMap<Request, string>();
   return {
-    onRequest({ request }) {
-      ids.set(request, correlationIdFrom(request.headers.get(CORRELATION_HEADER)));
-    },
-    onResponse({ request, response }) {
-      const id = ids.get(request);
-      if (id) response.headers.set(CORRELATION_HEADER, id);
+    idOf: (request) => ids.get(request),
+    plugin: {
+      onRequest({ request }) {
+        ids.set(request, correlationIdFrom(request.headers.get(CORRELATION_HEADER)));
+      },
+      onResponse({ request, response }) {
+        const id = ids.get(request);
+        if (id) response.headers.set(CORRELATION_HEADER, id);
+      },
     },
   };
 }
@@ -91,6 +101,7 @@ export function createGraphQLServer({
   plugins?: Plugin<GraphQLContext>[];
 }): YogaServerInstance<ServerContext, GraphQLContext> {
   const graphiql = offlineGraphiQL();
+  const correlation = correlationHeaderPlugin();
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -144,7 +155,7 @@ export function createGraphQLServer({
     plugins: [
       securityHeadersPlugin(graphiql.scriptHashes),
       csrfPreventionPlugin(origins),
-      correlationHeaderPlugin(),
+      correlation.plugin,
       validatedDocumentCache(),
       ...operationLimitPlugins(),
       // A client that disconnects stops its operation's execution (resolvers not yet started never run).
@@ -155,7 +166,8 @@ export function createGraphQLServer({
       ...plugins,
     ],
     context: ({ request, correlationId, authorization }) => {
-      const id = correlationId ?? correlationIdFrom(request?.headers.get(CORRELATION_HEADER));
+      // graphql-ws sets correlationId; an HTTP request got its id in onRequest (no request: a new one).
+      const id = correlationId ?? (request && correlation.idOf(request)) ?? correlationIdFrom(undefined);
       const caller = app.adminAuth.identify(authorization ?? request?.headers.get('authorization'));
       return { correlationId: id, logger: logger.child({ correlationId: id }), app, caller };
     },

@@ -101,6 +101,11 @@ export function createDatabase({
   const pool = createPool({ url, maxConnections, connectionTimeoutMs, logger });
   const prisma = new PrismaClient({
     adapter: new PrismaPg(pool),
+    // What Prisma picks with NODE_ENV=production, made explicit for every environment: any other
+    // format captures a stack trace (\`new Error()\`, async frames included) on every query call,
+    // only to quote the caller's source line should that query fail. Errors reach clients masked
+    // and the logs with their message and stack either way.
+    errorFormat: 'minimal',
     ...(transactionOptions ? { transactionOptions } : {}),
   });
   return {

@@ -11,6 +11,7 @@ import {
 } from '../support/domain-app.ts';
 import { examplePetInput } from '../support/examples.ts';
 import { test } from '../support/fixtures.ts';
+import { graphql } from '../support/graphql-client.ts';
 
 let app: DomainApp;
 
@@ -92,6 +93,16 @@ describe('createPet', () => {
       price: '0.10',
       status: 'sold',
     });
+  });
+
+  test('without an x-correlation-id, the id the response names is the one its event records', async () => {
+    const response = await graphql<{ createPet: Result }>(app.testApp.graphqlUrl, CREATE_PET, {
+      input: examplePetInput({ name: 'Nameless' }),
+    });
+    const echoed = response.headers.get('x-correlation-id');
+    expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
+    const [event] = await app.eventsOf('pet', response.data?.createPet?.pet.id);
+    expect(event?.correlation_id).toBe(echoed);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Database } from '../../src/infra/db.ts';
 import { createPet } from '../../src/modules/pets/pet.service.ts';
 import { examplePetInput } from '../support/examples.ts';
@@ -42,6 +43,19 @@ describe('createPet', () => {
       schemaVersion: 1,
       pet: { id: pet.id, ...examplePetInput() },
     });
+  });
+
+  test('returns the pet exactly as Prisma reads it back: v4 id, Decimal price, equal timestamps', async () => {
+    for (const input of [
+      examplePetInput(),
+      { name: 'Tom', species: 'cat', price: '0.1', status: 'sold' as const },
+    ]) {
+      const { pet } = await createPet(db.prisma, input, { correlationId: null, topicPrefix: 'petstore' });
+      expect(pet).toEqual(await db.prisma.pet.findUniqueOrThrow({ where: { id: pet.id } }));
+      expect(pet.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(pet.price).toBeInstanceOf(Prisma.Decimal);
+      expect(pet.createdAt).toEqual(pet.updatedAt);
+    }
   });
 
   test('a failure after the pet insert leaves neither the pet nor an outbox row', async () => {

@@ -4,6 +4,7 @@ import { parseInput } from '../../domain/parse-input.ts';
 import { type EventContext, recordEvent } from '../../events/record-event.ts';
 import type { Pet, PrismaClient } from '../../generated/prisma/client.ts';
 import type { EnqueuedEvent, TransactionClient } from '../../outbox/enqueue.ts';
+import { insertPet } from './insert-pet.ts';
 import {
   PET_DESCRIPTIVE_FIELDS,
   PetCreated,
@@ -28,17 +29,15 @@ export async function createPet(
 ): Promise<PetChange> {
   const input = parseInput(CreatePetRules, rawInput, ['input']);
   return prisma.$transaction(async (tx) => {
-    const pet = await tx.pet.create({
-      data: {
-        name: input.name,
-        species: input.species,
-        breed: input.breed ?? null,
-        age: input.age ?? null,
-        price: input.price,
-        category: input.category ?? null,
-        description: input.description ?? null,
-        status: input.status ?? 'available',
-      },
+    const pet = await insertPet(tx, {
+      name: input.name,
+      species: input.species,
+      breed: input.breed ?? null,
+      age: input.age ?? null,
+      price: input.price,
+      category: input.category ?? null,
+      description: input.description ?? null,
+      status: input.status ?? 'available',
     });
     const event = await recordEvent(tx, PetCreated, pet.id, { pet: petSnapshot(pet) }, context);
     return { pet, events: [event] };
