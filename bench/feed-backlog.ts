@@ -13,17 +13,17 @@
  * under the benchmark lock, like any measurement.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { freePort } from '../scripts/lib/free-port.ts';
 import { SERVICE_NODE_FLAGS } from '../scripts/lib/service-node-flags.ts';
-import { applyMigrations } from '../src/db/migrate.ts';
+import { DEFAULT_MAINTENANCE_DATABASE_URL } from '../src/config/default-urls.ts';
 import type { FromSubscribers, SubscribersReport, SubscribersStatus } from './fanout/fan-out-protocol.ts';
-import { peakRssBytes } from './infra/process-memory.ts';
+import { createBenchDatabases, type ScenarioDatabase } from './infra/bench-databases.ts';
 import { REPO_ROOT } from './infra/repo-paths.ts';
+import { type ServiceProcess, serviceEnvironment, startServiceProcess } from './infra/service-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,52 +32,45 @@ const { values } = parseArgs({
     entry: { type: 'string', default: 'dist/main.js' },
     /** OUTBOX_FEED_MEMORY_EVENTS; unset: the service's default. */
     'memory-events': { type: 'string' },
-    'database-url': { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
+    'database-url': { type: 'string', default: DEFAULT_MAINTENANCE_DATABASE_URL },
   },
 });
 const events = Number(values.events);
 const subscriberCount = Number(values.subscribers);
 const mb = (bytes: number | null) => (bytes === null ? 'n/a' : `${Math.round(bytes / 1024 / 1024)} MB`);
 
-const maintenance = new pg.Pool({ connectionString: values['database-url'], max: 1 });
-const name = `petstore_feed_backlog_${randomBytes(3).toString('hex')}`;
-await maintenance.query(`CREATE DATABASE ${name}`);
-const url = new URL(values['database-url']);
-url.pathname = `/${name}`;
-const databaseUrl = url.toString();
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+const databases = createBenchDatabases({ maintenanceUrl: values['database-url'] });
 const children: ChildProcess[] = [];
+let server: ServiceProcess | null = null;
+let db: ScenarioDatabase | null = null;
 
 try {
-  await applyMigrations({ databaseUrl });
+  await databases.prepare();
+  db = await databases.create('feed-backlog');
+  const { pool } = db;
   const port = await freePort();
-  const logFile = `/tmp/${name}-server.log`;
-  const fd = openSync(logFile, 'a');
-  const server = spawn(process.execPath, [...SERVICE_NODE_FLAGS, values.entry], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
+  const base = `http://127.0.0.1:${port}`;
+  server = await startServiceProcess({
+    label: 'feed-backlog-server',
+    entry: values.entry,
+    nodeFlags: SERVICE_NODE_FLAGS,
+    env: serviceEnvironment({
+      DATABASE_URL: db.url,
       PORT: String(port),
       OUTBOX_RELAY_ENABLED: 'false',
       LOG_LEVEL: 'warn',
       WS_MAX_CONNECTIONS: String(subscriberCount + 10),
       ...(values['memory-events'] ? { OUTBOX_FEED_MEMORY_EVENTS: values['memory-events'] } : {}),
-    },
-    stdio: ['ignore', fd, fd],
+    }),
+    logFile: join(tmpdir(), `${db.name}-server.log`),
+    ready: () =>
+      fetch(`${base}/ready`).then(
+        (response) => response.ok,
+        () => false,
+      ),
   });
-  closeSync(fd);
-  children.push(server);
-  const base = `http://127.0.0.1:${port}`;
-  for (let ready = false; !ready; await sleep(200)) {
-    ready = await fetch(`${base}/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-  }
   await sleep(1000);
-  const serverPid = server.pid as number;
-  const idle = peakRssBytes(serverPid);
+  const idle = server.peakRssBytes();
 
   const subscribers = spawn(process.execPath, ['--import', 'tsx', 'bench/fanout/subscribers-main.ts'], {
     cwd: REPO_ROOT,
@@ -138,7 +131,7 @@ try {
   const seconds = (Date.now() - started) / 1000;
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const feedLines = metrics.split('\n').filter((line) => line.startsWith('petstore_feed_'));
-  const peak = peakRssBytes(serverPid);
+  const peak = server.peakRssBytes();
   const answer = next<SubscribersReport>('report');
   subscribers.send({ type: 'report', expectedCursors });
   const report = await answer;
@@ -154,8 +147,7 @@ try {
   );
 } finally {
   for (const child of children) child.kill('SIGTERM');
-  await sleep(1000);
-  await pool.end();
-  await maintenance.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await maintenance.end();
+  await server?.stop();
+  await db?.drop();
+  await databases.dropAll();
 }
