@@ -3,8 +3,8 @@
  * `npx tsx bench/index-cost.ts [events=100000]`.
  *
  * For the table as migrated, then once without each index in turn, a backlog is written and drained
- * by the relay's own claim transactions with the broker left out (the PostgreSQL-alone ceiling of
- * `npm run bench`: claim, mark in the same transaction, two transactions overlapping). Reported per
+ * by the relay's own claim transactions with the broker left out, exactly as the PostgreSQL-alone
+ * ceiling of `npm run bench` does (claimAndMarkWithoutBroker). Reported per
  * variant: events/s, and per event the mark's and the claim's statement time, buffers and WAL
  * records from pg_stat_statements (when the server loads it; otherwise only the rates). Every
  * variant runs in the same process on the same server, so the rates compare with the first row;
@@ -12,17 +12,14 @@
  */
 import pg from 'pg';
 import { DEFAULT_MAINTENANCE_DATABASE_URL } from '../src/config/default-urls.ts';
-import { createBatchClaimer } from '../src/outbox/relay/claim-batch.ts';
-import { openClaimTransaction } from '../src/outbox/relay/claim-transaction.ts';
-import { markPublished } from '../src/outbox/relay/mark-published.ts';
 import { createBenchDatabases } from './infra/bench-databases.ts';
 import { writeBacklog } from './load/backlog.ts';
+import { claimAndMarkWithoutBroker } from './scenarios/drain-ceilings.ts';
 
 const events = Number(process.argv[2] ?? 100_000);
 if (!Number.isInteger(events) || events <= 0)
   throw new Error(`events must be a positive integer, not ${process.argv[2]}`);
 const BATCH_SIZE = 100;
-const TRANSACTIONS = 2;
 const maintenanceUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_MAINTENANCE_DATABASE_URL;
 
 type StatementCost = { calls: number; ms: number; buffers: number; wal: number };
@@ -64,27 +61,8 @@ async function statementCosts(pool: pg.Pool, dbName: string): Promise<Map<string
 }
 
 async function drain(pool: pg.Pool): Promise<number> {
-  const claimer = createBatchClaimer({ batchSize: BATCH_SIZE });
-  const log = { warn: () => {} };
-  let drained = 0;
-  let offset = 0;
   const started = performance.now();
-  const worker = async () => {
-    while (drained < events) {
-      const claim = await openClaimTransaction({ pool, claimer, leaseMs: 60_000, log });
-      if (!claim) {
-        await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      await markPublished(
-        claim.client,
-        claim.events.map((event) => ({ event, partition: 0, offset: String(offset++) })),
-      );
-      await claim.commit();
-      drained += claim.events.length;
-    }
-  };
-  await Promise.all(Array.from({ length: TRANSACTIONS }, worker));
+  const drained = await claimAndMarkWithoutBroker(pool, { events, batchSize: BATCH_SIZE });
   return drained / ((performance.now() - started) / 1000);
 }
 

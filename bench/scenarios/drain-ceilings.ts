@@ -31,6 +31,42 @@ export type DrainCeilings = {
 };
 
 /**
+ * The relay's database work with the broker left out: BATCHES_IN_FLIGHT claim transactions at a
+ * time, each claiming a batch (the relay's claimer), marking it at once with made-up offsets and
+ * committing, until `events` are marked. Returns how many were.
+ */
+export async function claimAndMarkWithoutBroker(
+  pool: pg.Pool,
+  {
+    events,
+    batchSize,
+    afterCommit = () => {},
+  }: { events: number; batchSize: number; afterCommit?: () => void },
+): Promise<number> {
+  const claimer = createBatchClaimer({ batchSize });
+  const log = { warn: () => {} };
+  let offset = 0;
+  let drained = 0;
+  const worker = async () => {
+    while (drained < events) {
+      const claim = await openClaimTransaction({ pool, claimer, leaseMs: 60_000, log });
+      if (!claim) {
+        // The other transaction holds what is left (its aggregates' next events wait for its commit).
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const publications = claim.events.map((event) => ({ event, partition: 0, offset: String(offset++) }));
+      await markPublished(claim.client, publications);
+      await claim.commit();
+      afterCommit();
+      drained += claim.events.length;
+    }
+  };
+  await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, worker));
+  return drained;
+}
+
+/**
  * PostgreSQL alone: the backlog drained by the relay's claim transactions (its claimer, its mark in
  * the same transaction, its announcement after the commit, BATCHES_IN_FLIGHT transactions
  * overlapping) with the broker left out: each claimed batch is marked at once with made-up offsets.
@@ -49,29 +85,14 @@ async function postgresCeiling(
       payloadBytes: options.payloadBytes,
       topicPrefix,
     });
-    const claimer = createBatchClaimer({ batchSize });
-    const log = { warn: () => {} };
-    const announcer = createPublishedAnnouncer({ pool: db.pool, log });
-    let offset = 0;
-    let drained = 0;
+    const announcer = createPublishedAnnouncer({ pool: db.pool, log: { warn: () => {} } });
     const cpu = watchCpu({ harness: process.pid }, { postgres: () => postgresPidsFor(db.name) });
     const started = performance.now();
-    const worker = async (pool: pg.Pool) => {
-      while (drained < events) {
-        const claim = await openClaimTransaction({ pool, claimer, leaseMs: 60_000, log });
-        if (!claim) {
-          // The other transaction holds what is left (its aggregates' next events wait for its commit).
-          await new Promise((resolve) => setImmediate(resolve));
-          continue;
-        }
-        const publications = claim.events.map((event) => ({ event, partition: 0, offset: String(offset++) }));
-        await markPublished(claim.client, publications);
-        await claim.commit();
-        announcer.announce();
-        drained += claim.events.length;
-      }
-    };
-    await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, () => worker(db.pool)));
+    const drained = await claimAndMarkWithoutBroker(db.pool, {
+      events,
+      batchSize,
+      afterCommit: () => announcer.announce(),
+    });
     await announcer.settled();
     const seconds = (performance.now() - started) / 1000;
     const run = {
