@@ -5,7 +5,13 @@ import { createPgListener } from '../../infra/pg-listener.ts';
 import { PUBLISHED_CHANNEL } from '../notification-channels.ts';
 import { type CatchUpPage, createCatchUpReader } from './catch-up-reader.ts';
 import { matchesFilter, type PublishedEvent, type PublishedEventFilter } from './published-event.ts';
-import { canonicalCursor, compareCursors, latestPublishedSeq, readPublishedAfter } from './read-published.ts';
+import {
+  canonicalCursor,
+  compareCursors,
+  firstIndexAfter,
+  latestPublishedSeq,
+  readPublishedAfter,
+} from './read-published.ts';
 import { RecentEvents } from './recent-events.ts';
 
 const PAGE_SIZE = 500;
@@ -213,7 +219,13 @@ export function createPublishedFeed({
                 continue;
               }
               if (!page) continue;
-              let at = firstAfter(page.events ?? [], delivered);
+              const held = page.events ?? [];
+              let at = firstIndexAfter(
+                delivered,
+                0,
+                held.length,
+                (index) => (held[index] as PublishedEvent).cursor,
+              );
               for (;;) {
                 const events = page.events;
                 // Left the cache meanwhile: look the place up again (from `delivered`).
@@ -250,16 +262,4 @@ export function createPublishedFeed({
       });
     },
   };
-}
-
-/** The index of the first event after `cursor` in a page (events in cursor order). */
-function firstAfter(events: readonly PublishedEvent[], cursor: string): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareCursors((events[middle] as PublishedEvent).cursor, cursor) <= 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

@@ -71,6 +71,26 @@ export function compareCursors(a: string, b: string): number {
 }
 
 /**
+ * The first index in [low, high) whose cursor comes after `cursor`, `high` if none does: a binary
+ * search over events held in cursor order, read through `cursorAt`.
+ */
+export function firstIndexAfter(
+  cursor: string,
+  low: number,
+  high: number,
+  cursorAt: (index: number) => string,
+): number {
+  let from = low;
+  let to = high;
+  while (from < to) {
+    const middle = (from + to) >>> 1;
+    if (compareCursors(cursorAt(middle), cursor) <= 0) from = middle + 1;
+    else to = middle;
+  }
+  return from;
+}
+
+/**
  * Only marks of transactions older than every transaction still running: those are all committed
  * (or rolled back) and visible, and any mark still to commit belongs to a running transaction, whose
  * id is at least this, so it sorts after everything read now. Relays number their marks without a

@@ -1,5 +1,5 @@
 import type { PublishedEvent } from './published-event.ts';
-import { compareCursors } from './read-published.ts';
+import { compareCursors, firstIndexAfter } from './read-published.ts';
 
 /**
  * The most recent published events, as the feed's live reader read them, in one ring shared by every
@@ -76,15 +76,12 @@ export class RecentEvents {
    */
   indexAfter(cursor: string): number | null {
     if (this.#start === null || compareCursors(cursor, this.#start) < 0) return null;
-    let low = this.#first;
-    let high = this.#next;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      const event = this.#ring[middle % this.capacity] as PublishedEvent;
-      if (compareCursors(event.cursor, cursor) <= 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return firstIndexAfter(
+      cursor,
+      this.#first,
+      this.#next,
+      (index) => (this.#ring[index % this.capacity] as PublishedEvent).cursor,
+    );
   }
 
   /** The event at an absolute index: undefined when not read yet, null when it has left the ring. */
