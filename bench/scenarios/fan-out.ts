@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { allTopics } from '../../src/outbox/topics.ts';
 import type {
   FromSubscribers,
@@ -55,9 +56,14 @@ const QUIET_PERIOD_MS = 15_000;
 
 function startSubscribers(context: BenchContext, wsUrl: string, count: number) {
   const fd = openSync(logFileFor(context, 'fanout-subscribers'), 'a');
+  // Profiled with the services under --cpu-prof: the subscribers share the machine with the server,
+  // so what they spend is CPU the server does not get.
+  const profiling = context.profilesDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(context.profilesDir, 'fanout-subscribers')}`]
+    : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', `${REPO_ROOT}bench/fanout/subscribers-main.ts`],
+    [...profiling, '--import', 'tsx', `${REPO_ROOT}bench/fanout/subscribers-main.ts`],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, WS_URL: wsUrl, SUBSCRIBERS: String(count) },
