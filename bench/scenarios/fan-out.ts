@@ -37,6 +37,8 @@ export type FanOutResult = {
   missed: number;
   subscribersMissingEvents: number;
   duplicates: number;
+  /** Deliveries that did not come after the subscriber's previous one (publication order). */
+  outOfOrder: number;
   /** From the event's created_at (its transaction's start) to its arrival at a subscriber. */
   latency: Percentiles;
   firstErrors: string[];
@@ -219,6 +221,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       missed: report.missed,
       subscribersMissingEvents: report.subscribersMissingEvents,
       duplicates: report.duplicates,
+      outOfOrder: report.outOfOrder,
       latency,
       firstErrors: report.firstErrors,
       serverHeap: await server.heapStats(),
@@ -231,7 +234,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       cpu: cpuUsage,
     };
     progress.say(
-      `fan-out: ${formatCount(result.deliveries)}/${formatCount(expectedDeliveries)} delivered, missed ${result.missed}, p99 ${formatMs(latency.p99)}; createPet meanwhile ${formatRate(result.achievedRate)}, p99 ${formatMs(result.writeLatency.p99)}, errors ${writeErrors}`,
+      `fan-out: ${formatCount(result.deliveries)}/${formatCount(expectedDeliveries)} delivered, missed ${result.missed}, out of order ${result.outOfOrder}, p99 ${formatMs(latency.p99)}; createPet meanwhile ${formatRate(result.achievedRate)}, p99 ${formatMs(result.writeLatency.p99)}, errors ${writeErrors}`,
     );
     return result;
   } finally {
