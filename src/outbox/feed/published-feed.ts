@@ -22,8 +22,6 @@ const CATCH_UP_CONCURRENT_READS = 2;
  * socket still gets several messages per write.
  */
 const DELIVERY_TURN_MS = 10;
-/** The shortest time between two live reads started by notifications (at most that much delay). */
-const LIVE_READ_GAP_MS = 20;
 
 export type PublishedFeedStats = {
   subscribers: number;
@@ -121,29 +119,9 @@ export function createPublishedFeed({
     url: databaseUrl,
     channels: [PUBLISHED_CHANNEL],
     logger: log,
-    onNotification: () => readSoon(),
+    onNotification: () => void readNew(),
     onReconnect: () => void readNew(),
   });
-
-  /**
-   * A notification's read, at most one per LIVE_READ_GAP_MS: every read wakes every subscriber at
-   * the head of the feed and sends each socket a write, so events that arrive close together go
-   * out together, in one page, one wake-up and one write per socket.
-   */
-  let lastReadStartedAt = Number.NEGATIVE_INFINITY;
-  let readTimer: NodeJS.Timeout | null = null;
-  function readSoon(): void {
-    if (readTimer) return;
-    const wait = lastReadStartedAt + LIVE_READ_GAP_MS - performance.now();
-    if (wait <= 0) {
-      void readNew();
-      return;
-    }
-    readTimer = setTimeout(() => {
-      readTimer = null;
-      void readNew();
-    }, wait);
-  }
 
   /** One read at a time; a request that arrives during a read triggers exactly one more. */
   function readNew(): Promise<void> {
@@ -154,7 +132,6 @@ export function createPublishedFeed({
     reading = (async () => {
       do {
         readAgain = false;
-        lastReadStartedAt = performance.now();
         try {
           // "From now on" starts where the table is when the database is first reached.
           if (!recent.ready) recent.begin(await latestPublishedSeq(pool));
@@ -184,7 +161,6 @@ export function createPublishedFeed({
     },
     async stop() {
       if (pollTimer) clearInterval(pollTimer);
-      if (readTimer) clearTimeout(readTimer);
       await listener.stop();
       await reading;
     },
