@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { createAnnouncer } from '../../src/outbox/announcer.ts';
+import { PENDING_CHANNEL } from '../../src/outbox/notification-channels.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
 import { petInput } from './create-pet-client.ts';
 
@@ -20,8 +22,9 @@ type PetRow = {
 /**
  * The database's own limit for what createPet writes: the same transaction (BEGIN, the pet row, the
  * outbox row with its `outbox_aggregate_sequences` upsert as enqueueOutboxEvent writes it, COMMIT),
- * through the bare `pg` driver with one connection per client. No GraphQL, no Prisma, no validation:
- * what is left is PostgreSQL's cost for the same rows.
+ * then the same wake-up of the relays after the commit (a coalesced NOTIFY from a connection of its
+ * own, as the service sends), through the bare `pg` driver with one connection per client. No
+ * GraphQL, no Prisma, no validation: what is left is PostgreSQL's cost for the same work.
  */
 export function createBareDriverWriter({
   databaseUrl,
@@ -38,6 +41,17 @@ export function createBareDriverWriter({
     application_name: 'petstore-bench-bare',
   });
   pool.on('error', () => {});
+  const announcePool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 1,
+    application_name: 'petstore-bench-bare-announce',
+  });
+  announcePool.on('error', () => {});
+  const announcer = createAnnouncer({
+    pool: announcePool,
+    channel: PENDING_CHANNEL,
+    log: { warn: () => {} },
+  });
   const topic = topicFor(topicPrefix, 'pet');
 
   /**
@@ -101,6 +115,7 @@ export function createBareDriverWriter({
         [pet.id, eventId, data, randomUUID(), topic],
       );
       await client.query('COMMIT');
+      announcer.announce();
       onCommitted?.(
         eventId,
         performance.timeOrigin + performance.now(),
@@ -115,5 +130,11 @@ export function createBareDriverWriter({
     }
   }
 
-  return { insert, close: () => pool.end() };
+  return {
+    insert,
+    async close() {
+      await announcer.settled();
+      await Promise.all([pool.end(), announcePool.end()]);
+    },
+  };
 }

@@ -11,6 +11,7 @@ import { type GraphiQLManifest, readGraphiQLManifest } from '../http/graphiql-ma
 import type { OriginPolicy } from '../http/origin-policy.ts';
 import { inlineScriptHashes, securityHeadersPlugin } from '../http/security-headers.ts';
 import type { Logger } from '../infra/logger.ts';
+import { announceAfterMutations } from './announce-after-mutations.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { validatedDocumentCache } from './document-cache.ts';
 import { graphiqlDefaults } from './graphiql-document.ts';
@@ -163,6 +164,7 @@ export function createGraphQLServer({
       ...(exposure.introspection ? [] : [noIntrospectionPlugin()]),
       // Their results depend only on the event, never on who subscribed.
       sharedSubscriptionExecution({ fields: ['eventPublished', 'outboxMetricsUpdated'] }),
+      announceAfterMutations(app.announcePending),
       ...plugins,
     ],
     context: ({ request, correlationId, authorization }) => {

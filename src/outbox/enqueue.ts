@@ -31,7 +31,8 @@ export type EnqueuedEvent = {
  * Adds an event to the outbox inside `tx`. The aggregate's next sequence number is taken from
  * `outbox_aggregate_sequences` in the same statement; the row lock that takes stays until `tx`
  * ends, so concurrent transactions of one aggregate number their events in commit order.
- * The insert fires the `outbox_pending` notification (a trigger) that wakes the relay at commit.
+ * Nothing here wakes the relays: the caller announces after its commit (OutboxService.announcePending),
+ * or the relays' poll finds the row.
  */
 export async function enqueueOutboxEvent(
   tx: TransactionClient,
