@@ -163,8 +163,8 @@ export async function findSeqBefore(db: Queryable, since: Date): Promise<string>
     (row) => BigInt(row.xid),
   );
   // Every transaction before firstXidAfter began marking before `since`: the boundary lies within
-  // the last of them (if there is one), after its first row.
-  // Each of the three is one index probe, however many rows that transaction holds.
+  // the last of them (if there is one), after its first row. Its id, first and last number are one
+  // index probe each, however many rows it holds.
   const { rows: last } = await db.query<{ xid: string | null; min: string | null; max: string | null }>(
     `SELECT b.xid::text AS xid,
             (SELECT min(published_seq) FROM outbox_events WHERE published_xid = b.xid)::text AS min,
@@ -173,7 +173,7 @@ export async function findSeqBefore(db: Queryable, since: Date): Promise<string>
     [firstXidAfter.toString()],
   );
   const boundary = last[0];
-  if (!boundary?.xid || boundary.min === null || boundary.max === null) return '0';
+  if (boundary?.xid == null || boundary.min === null || boundary.max === null) return '0';
   const boundaryXid = boundary.xid;
   const firstSeqAfter = await bisectMarkedSince(
     BigInt(boundary.min),
@@ -208,8 +208,9 @@ export type RecentPublications = {
 
 /**
  * Commit-to-publish latency and retries over the last `limit` publications of the last `windowSeconds`:
- * a backward walk of the (published_xid, published_seq) index that stops after `limit` rows. `created_at` is the
- * writing transaction's start, so the figure includes that transaction's own duration.
+ * a backward walk of the (published_xid, published_seq) index, the publication order, that stops after
+ * `limit` rows. `created_at` is the writing transaction's start, so the figure includes that
+ * transaction's own duration.
  */
 export async function readRecentPublications(
   db: Queryable,
