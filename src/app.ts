@@ -46,6 +46,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     publishedFeed: outbox.feed as NonNullable<OutboxService['feed']>,
     outboxAdmin: outbox.admin,
     adminAuth: createAdminAuthenticator(config.security.adminToken),
+    announcePending: outbox.announcePending,
   };
   const origins = createOriginPolicy(config.security.corsOrigins);
   const yoga = createGraphQLServer({

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
-import { createPublishedAnnouncer } from '../../src/outbox/relay/announce-published.ts';
+import { createAnnouncer } from '../../src/outbox/announcer.ts';
+import { PUBLISHED_CHANNEL } from '../../src/outbox/notification-channels.ts';
 import { createBatchClaimer } from '../../src/outbox/relay/claim-batch.ts';
 import { openClaimTransaction } from '../../src/outbox/relay/claim-transaction.ts';
 import type { ClaimedEvent } from '../../src/outbox/relay/claimed-event.ts';
@@ -85,7 +86,7 @@ async function postgresCeiling(
       payloadBytes: options.payloadBytes,
       topicPrefix,
     });
-    const announcer = createPublishedAnnouncer({ pool: db.pool, log: { warn: () => {} } });
+    const announcer = createAnnouncer({ pool: db.pool, channel: PUBLISHED_CHANNEL, log: { warn: () => {} } });
     const cpu = watchCpu({ harness: process.pid }, { postgres: () => postgresPidsFor(db.name) });
     const started = performance.now();
     const drained = await claimAndMarkWithoutBroker(db.pool, {

@@ -58,7 +58,7 @@ const WRITER_CONNECTIONS = 16;
 
 /**
  * End-to-end latency of the standalone relay at a steady rate: the writer commits createPet's rows
- * (the pet and its outbox event in one transaction, the trigger's NOTIFY at commit) through the bare
+ * (the pet and its outbox event in one transaction, then the service's NOTIFY after the commit) through the bare
  * pg driver, so the offered rate is what the relay meets whatever the API can sustain (the mutation
  * throughput scenario measures that). Timed: from the transaction's commit to the
  * broker's acknowledgement (the broker's append timestamp, topics created with LogAppendTime before
@@ -185,7 +185,7 @@ export async function runEndToEndLatency(context: BenchContext): Promise<Latency
     const startMs = written.requests[0]?.sentAtMs ?? 0;
     const ids = new Set(rows.map((row) => row.id));
     const result: LatencyResult = {
-      writer: `createPet's rows (pet, outbox event, NOTIFY at commit) in one transaction through the bare pg driver, ${WRITER_CONNECTIONS} connections, open loop`,
+      writer: `createPet's rows (pet, outbox event) in one transaction, NOTIFY after the commit, through the bare pg driver, ${WRITER_CONNECTIONS} connections, open loop`,
       targetRate: options.latencyRate,
       seconds: options.latencySeconds,
       written: written.requests.length,

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { type EnqueuedEvent, enqueueOutboxEvent, type TransactionClient } from '../outbox/enqueue.ts';
+import {
+  type EnqueuedEvent,
+  enqueueOutboxEvent,
+  type NewOutboxEvent,
+  type TransactionClient,
+} from '../outbox/enqueue.ts';
 import type { EventDefinition } from './define-event.ts';
 
 /** What every business transaction needs to know to write its events. */
@@ -20,9 +25,31 @@ export class EventContractError extends Error {
 }
 
 /**
+ * The outbox row of one event of `definition`: the payload parsed with the event's schema first, so
+ * what consumers receive is exactly what docs/events.md promises. A payload that breaks it throws
+ * EventContractError.
+ */
+export function contractedEvent<Fields extends z.ZodRawShape>(
+  definition: EventDefinition<Fields>,
+  aggregateId: string,
+  payload: z.input<z.ZodObject<Fields>>,
+  context: EventContext,
+): NewOutboxEvent {
+  const parsed = definition.schema.safeParse({ ...payload, schemaVersion: definition.version });
+  if (!parsed.success) throw new EventContractError(definition.type, parsed.error);
+  return {
+    aggregateType: definition.aggregateType,
+    aggregateId,
+    eventType: definition.type,
+    data: parsed.data,
+    correlationId: context.correlationId,
+  };
+}
+
+/**
  * Writes one event of `definition` to the outbox inside `tx`, the business transaction whose change it
- * announces. The payload is parsed with the event's schema first, so what consumers receive is exactly
- * what docs/events.md promises; the per-aggregate sequence number is assigned by enqueueOutboxEvent.
+ * announces, once its payload has passed the contract (contractedEvent); the per-aggregate sequence
+ * number is assigned by enqueueOutboxEvent.
  */
 export async function recordEvent<Fields extends z.ZodRawShape>(
   tx: TransactionClient,
@@ -31,19 +58,9 @@ export async function recordEvent<Fields extends z.ZodRawShape>(
   payload: z.input<z.ZodObject<Fields>>,
   context: EventContext,
 ): Promise<EnqueuedEvent> {
-  const parsed = definition.schema.safeParse({ ...payload, schemaVersion: definition.version });
-  if (!parsed.success) throw new EventContractError(definition.type, parsed.error);
-  return enqueueOutboxEvent(
-    tx,
-    {
-      aggregateType: definition.aggregateType,
-      aggregateId,
-      eventType: definition.type,
-      data: parsed.data,
-      correlationId: context.correlationId,
-    },
-    { topicPrefix: context.topicPrefix },
-  );
+  return enqueueOutboxEvent(tx, contractedEvent(definition, aggregateId, payload, context), {
+    topicPrefix: context.topicPrefix,
+  });
 }
 
 /** The event context of a GraphQL request: its correlation id and the service's topic prefix. */

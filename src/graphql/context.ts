@@ -15,6 +15,8 @@ export type AppServices = {
   outboxAdmin: OutboxAdmin;
   /** Checks the admin bearer token; knows whether admin operations are enabled at all. */
   adminAuth: AdminAuthenticator;
+  /** Wakes the relays after a commit that added outbox events (src/graphql/announce-after-mutations.ts). */
+  announcePending: () => void;
 };
 
 /** Per request (or per graphql-ws subscription). */

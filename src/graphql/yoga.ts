@@ -11,6 +11,7 @@ import { type GraphiQLManifest, readGraphiQLManifest } from '../http/graphiql-ma
 import type { OriginPolicy } from '../http/origin-policy.ts';
 import { inlineScriptHashes, securityHeadersPlugin } from '../http/security-headers.ts';
 import type { Logger } from '../infra/logger.ts';
+import { announceAfterMutations } from './announce-after-mutations.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { validatedDocumentCache } from './document-cache.ts';
 import { graphiqlDefaults } from './graphiql-document.ts';
@@ -167,6 +168,7 @@ export function createGraphQLServer({
         fields: ['eventPublished', 'outboxMetricsUpdated'],
         contextKey: (context) => (context.caller.admin ? 'admin' : 'anonymous'),
       }),
+      announceAfterMutations(app.announcePending),
       ...plugins,
     ],
     context: ({ request, correlationId, authorization }) => {

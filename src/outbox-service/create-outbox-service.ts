@@ -5,8 +5,10 @@ import { createDatabase, createPool, type Database } from '../infra/db.ts';
 import { createKafka } from '../infra/kafka.ts';
 import { createLogger, type Logger } from '../infra/logger.ts';
 import { createOutboxAdmin, type OutboxAdmin } from '../outbox/admin/outbox-admin.ts';
+import { createAnnouncer } from '../outbox/announcer.ts';
 import { type EnqueuedEvent, enqueueOutboxEvent, type TransactionClient } from '../outbox/enqueue.ts';
 import { createPublishedFeed, type PublishedFeed } from '../outbox/feed/published-feed.ts';
+import { PENDING_CHANNEL } from '../outbox/notification-channels.ts';
 import type { CircuitBreakerOptions } from '../outbox/relay/circuit-breaker.ts';
 import { createRelay, type Relay, type RelayObserver } from '../outbox/relay/create-relay.ts';
 import { createConfiguredPublisher, type EventPublisher } from '../outbox/relay/publish-events.ts';
@@ -85,6 +87,12 @@ export type OutboxService = {
    * throws (the error is rethrown). The design document's `get_session()`.
    */
   withTransaction<T>(fn: (tx: OutboxTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Wakes the relays (every process's) to claim at once, after a commit that added events. The
+   * service's own transactions (`withTransaction`, the GraphQL mutations) do it themselves; a writer
+   * that commits outbox rows any other way may call it, or leave them to the relays' poll.
+   */
+  announcePending(): void;
   /** Writes one event inside `tx`; checks it against the event contract first (InvalidOutboxEventError). */
   publishEvent(tx: OutboxTransaction, event: OutboxEventInput): Promise<EnqueuedEvent>;
   publishPetEvent(tx: OutboxTransaction, event: PetEventInput): Promise<EnqueuedEvent>;
@@ -241,6 +249,10 @@ export function createOutboxService({
       })
     : null;
   let admin: OutboxAdmin | null = null;
+  // After the commit, from a transaction of its own: a NOTIFY inside the business transaction would
+  // serialise every writer's commit (announcer.ts). The status pool is small and mostly idle, and an
+  // announcer holds at most one connection at a time.
+  const pendingAnnouncer = createAnnouncer({ pool: statusPool, channel: PENDING_CHANNEL, log: logger });
 
   let state: 'created' | 'started' | 'stopped' = 'created';
 
@@ -289,6 +301,7 @@ export function createOutboxService({
       if (started) await feed?.stop();
       await feedPool?.end();
       if (started) await sampler.stop();
+      await pendingAnnouncer.settled();
       await statusPool.end();
       await database?.close();
     },
@@ -298,7 +311,12 @@ export function createOutboxService({
       if (!samplerEnabled || state !== 'started') await sampler.sampleNow();
       return statusReader.read();
     },
-    withTransaction: (fn) => db().prisma.$transaction((tx) => fn(tx)),
+    async withTransaction(fn) {
+      const result = await db().prisma.$transaction((tx) => fn(tx));
+      pendingAnnouncer.announce();
+      return result;
+    },
+    announcePending: () => pendingAnnouncer.announce(),
     publishEvent,
     publishPetEvent: (tx, event) =>
       publishEvent(tx, aggregateEvent('pet', 'petId', event as PetEventInput & Record<string, unknown>)),

@@ -4,9 +4,9 @@
  */
 
 /**
- * Sent at the commit of every transaction that added outbox rows (the trigger of migration
- * 20261126000100_outbox_pending_notify, which names it in SQL) and after a replay of dead letters:
- * relays claim at once.
+ * Sent after the commit of transactions that added outbox rows (the service's mutations and
+ * `withTransaction`, from a transaction of their own: src/outbox/announcer.ts) and after a replay of
+ * dead letters: relays claim at once. A writer outside the service may send it too.
  */
 export const PENDING_CHANNEL = 'outbox_pending';
 

@@ -94,15 +94,39 @@ async function publishInBulk(count: number, paddingBytes = 0): Promise<void> {
 }
 
 /**
- * Until the live reader has read everything published. Generous: the feed reads only marks older than
+ * Until a feed may read everything published so far. Generous: the feed reads only marks older than
  * every transaction running in the PostgreSQL cluster, and other work on a shared server (a benchmark's
  * overloaded API) can hold transactions open for seconds.
  */
-async function feedHasRead(count: number): Promise<void> {
-  await waitFor(async () => (await feedMetrics()).recentEvents >= Math.min(count, MEMORY_EVENTS), {
-    what: 'the feed to read what was published',
-    timeoutMs: 60_000,
+async function marksSettled(): Promise<void> {
+  await waitFor(
+    async () => {
+      const [row] = await prisma().$queryRaw<{ settled: boolean }[]>`
+        SELECT max(published_xid) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS settled
+        FROM outbox_events`;
+      return row?.settled === true;
+    },
+    { what: 'the marks to settle', timeoutMs: 60_000 },
+  );
+}
+
+/** A feed of this test's own on a pool of its own, so that its subscribers can be driven exactly. */
+function ownFeed() {
+  const pool = new pg.Pool({ connectionString: testApp.database.url, max: 3 });
+  const feed = createPublishedFeed({
+    pool,
+    databaseUrl: testApp.database.url,
+    logger: createLogger({ log: { level: 'silent', format: 'json' }, serviceName: 'test' }),
+    pollIntervalMs: 100,
+    memoryEvents: MEMORY_EVENTS,
   });
+  return {
+    feed,
+    async stop() {
+      await feed.stop();
+      await pool.end();
+    },
+  };
 }
 
 /**
@@ -223,7 +247,7 @@ describe('subscribers behind the feed’s memory', () => {
     const since = await lastCursor();
     const count = 1200;
     await publishInBulk(count);
-    await feedHasRead(count);
+    await marksSettled();
     const expected = (await publishedAfter(since)).map((row) => row.cursor);
     expect(expected).toHaveLength(count);
     const readsBefore = (await feedMetrics()).catchUpPagesRead;
@@ -241,8 +265,10 @@ describe('subscribers behind the feed’s memory', () => {
         expect(cursorsOf(subscription.received)).toEqual(expected);
         expect(subscription.errors).toEqual([]);
       }
-      // All but the last MEMORY_EVENTS came from the table, in pages of PAGE_SIZE, each read once.
-      const pages = Math.ceil((count - MEMORY_EVENTS) / PAGE_SIZE);
+      // No one subscribed while they were published, so the feed read none of them: the first
+      // subscriber started its memory at the table's end, and all came from the table, in pages of
+      // PAGE_SIZE, each read once.
+      const pages = Math.ceil(count / PAGE_SIZE);
       expect((await feedMetrics()).catchUpPagesRead - readsBefore).toBe(pages);
     } finally {
       for (const subscription of subscriptions) subscription.stop();
@@ -419,14 +445,7 @@ describe('subscribers behind the feed’s memory', () => {
   test('a subscriber that takes nothing holds its place only: the gap is read back from the table, once for all', async () => {
     // The feed module on its own (a pool of its own), so that a subscriber can stall exactly: its
     // iterator is not pulled. Over a transport the connection's buffers would take some events first.
-    const pool = new pg.Pool({ connectionString: testApp.database.url, max: 3 });
-    const feed = createPublishedFeed({
-      pool,
-      databaseUrl: testApp.database.url,
-      logger: createLogger({ log: { level: 'silent', format: 'json' }, serviceName: 'test' }),
-      pollIntervalMs: 100,
-      memoryEvents: MEMORY_EVENTS,
-    });
+    const { feed, stop } = ownFeed();
     await feed.start();
     const since = await lastCursor();
     const iterators = Array.from({ length: 20 }, () => feed.subscribe({}, since)[Symbol.asyncIterator]());
@@ -471,8 +490,79 @@ describe('subscribers behind the feed’s memory', () => {
       expect(feed.stats().catchUpEvents).toBeLessThanOrEqual(8 * PAGE_SIZE);
     } finally {
       for (const iterator of iterators) await iterator.return?.();
-      await feed.stop();
-      await pool.end();
+      await stop();
+    }
+  });
+});
+
+describe('a feed no one subscribes to', () => {
+  /** The next `count` events of a subscription, by cursor. */
+  const take = async (iterator: AsyncIterator<{ cursor: string }>, count: number) => {
+    const cursors: string[] = [];
+    while (cursors.length < count) {
+      const next = await iterator.next();
+      if (next.done) break;
+      cursors.push(next.value.cursor);
+    }
+    return cursors;
+  };
+  /**
+   * Announced publications reach the feed's listener within milliseconds; what must not happen is
+   * a read, which nothing announces: the test looks after several of the feed's poll intervals.
+   */
+  const afterAnnouncements = () => new Promise((resolve) => setTimeout(resolve, 500));
+
+  test('reads nothing; a subscriber that comes later still gets every event after its cursor, once, in order', async () => {
+    const { feed, stop } = ownFeed();
+    await feed.start();
+    const iterators: AsyncIterator<{ cursor: string }>[] = [];
+    try {
+      const since = await lastCursor();
+      const readsAtStart = feed.stats().livePagesRead;
+      await publishInBulk(700);
+      await marksSettled();
+      await afterAnnouncements();
+      expect(feed.stats()).toMatchObject({ livePagesRead: readsAtStart, recentEvents: 0 });
+
+      // One from a cursor before them, one from now on.
+      const fromSince = feed.subscribe({}, since)[Symbol.asyncIterator]();
+      iterators.push(fromSince);
+      const gap = await take(fromSince, 700);
+      expect(gap).toEqual((await publishedAfter(since)).map((row) => row.cursor));
+      expect(feed.stats().catchUpPagesRead).toBe(2);
+      const fromNow = feed.subscribe({})[Symbol.asyncIterator]();
+      iterators.push(fromNow);
+      const liveFirst = fromNow.next();
+      expect(feed.stats().subscribers).toBe(2);
+      const last = gap.at(-1) as string;
+      await publishInBulk(3);
+      const live = (await publishedAfter(last)).map((row) => row.cursor);
+      expect(live).toHaveLength(3);
+      expect(await take(fromSince, 3)).toEqual(live);
+      const first = await liveFirst;
+      expect([first.done ? null : first.value.cursor, ...(await take(fromNow, 2))]).toEqual(live);
+
+      // Both leave; events go by unread; one comes back from where it was. The memory the feed had
+      // is older than what it skipped: it starts over, and the gap comes from the table.
+      for (const iterator of iterators.splice(0)) await iterator.return?.();
+      await waitFor(() => feed.stats().subscribers === 0, { what: 'the subscribers to leave' });
+      const readsBefore = feed.stats().livePagesRead;
+      await publishInBulk(200);
+      await marksSettled();
+      await afterAnnouncements();
+      expect(feed.stats().livePagesRead).toBe(readsBefore);
+      const back = feed.subscribe({}, live.at(-1))[Symbol.asyncIterator]();
+      iterators.push(back);
+      const missed = (await publishedAfter(live.at(-1) as string)).map((row) => row.cursor);
+      expect(missed).toHaveLength(200);
+      expect(await take(back, 200)).toEqual(missed);
+      await publishInBulk(1);
+      expect(await take(back, 1)).toEqual(
+        (await publishedAfter(missed.at(-1) as string)).map((row) => row.cursor),
+      );
+    } finally {
+      for (const iterator of iterators) await iterator.return?.();
+      await stop();
     }
   });
 });

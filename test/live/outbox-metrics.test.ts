@@ -100,7 +100,9 @@ describe('outboxMetrics and /metrics read the same numbers', () => {
       eventType: 'order.created',
     });
 
-    // The gauges follow the outbox within a reading (notifications trigger one), not per request.
+    // Written past the service, so announced as any other writer would, after the commit.
+    testApp.app.outbox.announcePending();
+    // The gauges follow the outbox within a reading (the notification triggers one), not per request.
     const pending = await waitFor(
       async () => {
         const current = await metrics();

@@ -59,6 +59,37 @@ describe('the ring of recent events', () => {
     expect(ring.indexAfter('99')).toBe(4);
   });
 
+  test('starts over after a later cursor: nothing held, every index handed out before points before it', async () => {
+    const ring = new RecentEvents(3);
+    ring.begin('10');
+    ring.append([event(11), event(12)]);
+    const waitingAt = ring.indexAfter('12') as number;
+    expect(ring.at(waitingAt)).toBeUndefined();
+    const woken = ring.changed();
+    ring.restartAfter('20');
+    await woken.promise;
+    expect({ start: ring.start, end: ring.end, size: ring.size }).toEqual({
+      start: '20',
+      end: '20',
+      size: 0,
+    });
+    // The held event and the place of the next one to come have both left: whoever holds them
+    // looks its place up again, and a cursor before 20 is behind the ring (read from the table).
+    expect(ring.at(0)).toBeNull();
+    expect(ring.at(waitingAt)).toBeNull();
+    expect(ring.indexAfter('12')).toBeNull();
+    expect(ring.indexAfter('19')).toBeNull();
+    const next = ring.indexAfter('20') as number;
+    ring.append([event(21)]);
+    expect(ring.at(next)?.cursor).toBe('21');
+    // An earlier or equal cursor changes nothing; before `begin`, it is the beginning.
+    ring.restartAfter('20');
+    expect(ring.at(next)?.cursor).toBe('21');
+    const fresh = new RecentEvents(2);
+    fresh.restartAfter('5');
+    expect({ ready: fresh.ready, start: fresh.start }).toEqual({ ready: true, start: '5' });
+  });
+
   test('wakes its waiters on an append, and a cancelled wait is dropped', async () => {
     const ring = new RecentEvents(2);
     ring.begin('0');

@@ -34,6 +34,11 @@ export function parseCursor(after: string): PublicationPosition {
  * event is left at all, a number handed out may belong to a mark not yet committed as well as to a
  * deleted event: that case is not refused, since refusing it would break every client of a fresh
  * table. The check reads the cursor's publication number, the part retention's order follows.
+ *
+ * "The oldest one left" is the first event in publication order, one probe of the (published_xid,
+ * published_seq) index. Marks commit about in number order, so its number is the smallest one left,
+ * or, where marks committed out of order at the retention cut, a larger one: the check then refuses a
+ * cursor within those few batches that a smaller number would have let through, never the reverse.
  */
 export async function assertCursorRetained(
   prisma: PrismaClient,
@@ -41,7 +46,8 @@ export async function assertCursorRetained(
 ): Promise<void> {
   const cursor = BigInt(position.seq);
   const [row] = await prisma.$queryRaw<{ oldest: bigint | null }[]>`
-    SELECT min(published_seq) AS oldest FROM outbox_events`;
+    SELECT published_seq AS oldest FROM outbox_events WHERE published_xid IS NOT NULL
+    ORDER BY published_xid, published_seq LIMIT 1`;
   if (row?.oldest == null || BigInt(row.oldest) <= cursor + 1n) return;
   throw new GraphQLError(
     `Events after cursor ${toCursor(position)} have been deleted by retention (OUTBOX_RETENTION_DAYS); ` +

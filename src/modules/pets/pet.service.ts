@@ -7,7 +7,6 @@ import type { EnqueuedEvent, TransactionClient } from '../../outbox/enqueue.ts';
 import { insertPet } from './insert-pet.ts';
 import {
   PET_DESCRIPTIVE_FIELDS,
-  PetCreated,
   type PetDescriptiveField,
   PetPriceChanged,
   PetUpdated,
@@ -29,17 +28,20 @@ export async function createPet(
 ): Promise<PetChange> {
   const input = parseInput(CreatePetRules, rawInput, ['input']);
   return prisma.$transaction(async (tx) => {
-    const pet = await insertPet(tx, {
-      name: input.name,
-      species: input.species,
-      breed: input.breed ?? null,
-      age: input.age ?? null,
-      price: input.price,
-      category: input.category ?? null,
-      description: input.description ?? null,
-      status: input.status ?? 'available',
-    });
-    const event = await recordEvent(tx, PetCreated, pet.id, { pet: petSnapshot(pet) }, context);
+    const { pet, event } = await insertPet(
+      tx,
+      {
+        name: input.name,
+        species: input.species,
+        breed: input.breed ?? null,
+        age: input.age ?? null,
+        price: input.price,
+        category: input.category ?? null,
+        description: input.description ?? null,
+        status: input.status ?? 'available',
+      },
+      context,
+    );
     return { pet, events: [event] };
   });
 }

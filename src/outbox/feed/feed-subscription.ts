@@ -14,7 +14,7 @@ export type FeedSubscriptionDeps = {
   log: Logger;
   pollIntervalMs: number;
   /** Told when the subscription starts and ends, and whenever it starts or stops catching up. */
-  counts: { opened(): void; closed(): void; setBehind(behind: boolean): void };
+  counts: { opened(): Promise<void> | void; closed(): void; setBehind(behind: boolean): void };
 };
 
 /**
@@ -113,7 +113,7 @@ export class FeedSubscription implements AsyncIterableIterator<PublishedEvent> {
   async #start(): Promise<void> {
     this.#started = true;
     if (this.#stopped) return;
-    this.#deps.counts.opened();
+    await this.#deps.counts.opened();
     const { recent, pool } = this.#deps;
     this.#delivered =
       this.#after !== null ? canonicalCursor(this.#after) : (recent.end ?? (await latestPublishedSeq(pool)));

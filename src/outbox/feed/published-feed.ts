@@ -51,7 +51,7 @@ export type PublishedFeed = {
 /**
  * Mirrors what the relays mark published, read from the outbox table: `outbox_published`
  * notifications say when to look, and a poll covers lost notifications. One reader per
- * process serves every subscriber.
+ * process serves every subscriber, and reads only while there is one.
  *
  * Why no event is missed: events are ordered by (marking transaction's id, number), and readers
  * take only marks of transactions older than every running one (src/outbox/read-published.ts);
@@ -99,8 +99,11 @@ export function createPublishedFeed({
     log,
     pollIntervalMs,
     counts: {
-      opened: () => {
+      opened: async () => {
         subscribers += 1;
+        // Publications went by unread while no one subscribed: the ring starts over before this
+        // subscriber takes its place (or its cursor for "from now on").
+        if (skippedAnnouncements > 0) await readNew();
       },
       closed: () => {
         subscribers -= 1;
@@ -113,6 +116,11 @@ export function createPublishedFeed({
   let livePagesRead = 0;
   let reading: Promise<void> | null = null;
   let readAgain = false;
+  /**
+   * Announcements of publications not read because no one subscribed: while there are any, the ring
+   * must start over at the table's end before anyone follows it (it holds every event in (start, end]).
+   */
+  let skippedAnnouncements = 0;
   let pollTimer: NodeJS.Timeout | null = null;
 
   const listener = createPgListener({
@@ -123,8 +131,17 @@ export function createPublishedFeed({
     onReconnect: () => void readNew(),
   });
 
-  /** One read at a time; a request that arrives during a read triggers exactly one more. */
+  /**
+   * One read at a time; a request that arrives during a read triggers exactly one more. With no
+   * subscriber, nothing is read (the relay's process would parse every event it publishes for no one):
+   * the first subscriber to come restarts the ring at the table's end, and a cursor from before that
+   * reads its gap from the table like any cursor behind the ring.
+   */
   function readNew(): Promise<void> {
+    if (subscribers === 0 && recent.ready) {
+      skippedAnnouncements += 1;
+      return reading ?? Promise.resolve();
+    }
     if (reading) {
       readAgain = true;
       return reading;
@@ -135,6 +152,12 @@ export function createPublishedFeed({
         try {
           // "From now on" starts where the table is when the database is first reached.
           if (!recent.ready) recent.begin(await latestPublishedSeq(pool));
+          else if (skippedAnnouncements > 0) {
+            // Those skipped while this reads the table's end may be past it: they stay counted.
+            const skipped = skippedAnnouncements;
+            recent.restartAfter(await latestPublishedSeq(pool));
+            skippedAnnouncements -= skipped;
+          }
           for (;;) {
             const page = await readPublishedAfter(pool, recent.end as string, PAGE_SIZE);
             livePagesRead += 1;

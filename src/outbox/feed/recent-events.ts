@@ -53,6 +53,27 @@ export class RecentEvents {
     this.#wake();
   }
 
+  /**
+   * Lets go of every event held and holds from `cursor` on (a place after `end`): the live reader
+   * stopped reading while no one followed the ring, so what it skipped is in the table only. Every
+   * index handed out before, even that of the next event to come, now points before the ring (`at`
+   * answers null): whoever holds one looks its place up again and reads the gap from the table, as
+   * when its events leave the ring.
+   */
+  restartAfter(cursor: string): void {
+    if (this.#end === null) {
+      this.begin(cursor);
+      return;
+    }
+    if (compareCursors(cursor, this.#end) <= 0) return;
+    this.#ring.fill(undefined);
+    this.#next += 1;
+    this.#first = this.#next;
+    this.#start = cursor;
+    this.#end = cursor;
+    this.#wake();
+  }
+
   /** Appends a page read after `end`, in order; the oldest events make room. */
   append(events: readonly PublishedEvent[]): void {
     if (this.#end === null) throw new Error('append before begin');

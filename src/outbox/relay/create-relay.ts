@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Config } from '../../config/env.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { createPublishedAnnouncer } from './announce-published.ts';
+import { createAnnouncer } from '../announcer.ts';
+import { PUBLISHED_CHANNEL } from '../notification-channels.ts';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.ts';
 import { createBatchClaimer } from './claim-batch.ts';
 import { type ClaimTransaction, openClaimTransaction } from './claim-transaction.ts';
@@ -64,7 +65,7 @@ export type Relay = {
  *   with its session when it stops (crash, SIGSTOP, partition) after OUTBOX_LEASE_TIMEOUT at most;
  * - publish (publish-batch.ts): one send per batch, the culprit isolated when the broker refuses;
  * - mark (settle-batch.ts, mark-published.ts): one UPDATE per event in the claim's transaction,
- *   numbered without a global lock, announced to listeners after its commit (announce-published.ts);
+ *   numbered without a global lock, announced to listeners after its commit (../announcer.ts);
  * - control (run-control.ts): pause, the database-wide switch, the circuit breaker, wake-ups;
  * - loop (relay-loop.ts): up to two batches in flight, so claiming and sending overlap;
  * - maintenance (maintenance.ts): heartbeat, retention purge, vacuum.
@@ -120,7 +121,7 @@ export function createRelay({
     },
   });
   const claimer = createBatchClaimer({ batchSize });
-  const announcer = createPublishedAnnouncer({ pool, log });
+  const announcer = createAnnouncer({ pool, channel: PUBLISHED_CHANNEL, log });
   const maintenance = createRelayMaintenance({
     pool,
     relayId,

@@ -17,7 +17,7 @@ export type MarkedPublications = { range: PublishedRange; marked: Publication[] 
  * Per aggregate the order holds too: an aggregate's next event is claimed, and its transaction
  * gets its id, only after the mark of the one before it committed.
  *
- * The caller announces the commit on `outbox_published` (announce-published.ts), which wakes the
+ * The caller announces the commit on `outbox_published` (../announcer.ts), which wakes the
  * live feed. Returns null when none of the rows was still pending (nothing to mark).
  */
 export async function markPublished(

@@ -37,8 +37,8 @@ const RECENT_WINDOW_SECONDS = 300;
  * is never both pending and published in one reading).
  *
  * Counting is incremental where the table grows: "processed today" and the processing rate add up the
- * rows published since the previous reading, reached through the `published_seq` index, so the cost
- * follows the traffic, not the table's history.
+ * rows published since the previous reading, reached through the (`published_xid`, `published_seq`)
+ * index, so the cost follows the traffic, not the table's history.
  */
 export function createOutboxSampler({
   pool,

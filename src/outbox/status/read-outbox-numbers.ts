@@ -4,7 +4,7 @@ import { fromCursor, SETTLED_MARKS_SQL, toCursor } from '../feed/read-published.
 /**
  * The sampler's queries. Each one is bounded by the backlog or by a small window, never by the
  * table's history: published rows (the millions) are only reached through the unique index on
- * `published_seq`, and only the ones published since the previous reading.
+ * (`published_xid`, `published_seq`), and only the ones published since the previous reading.
  */
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -105,35 +105,95 @@ export async function readPublishedSince(
   return rows;
 }
 
+type MarkedRow = { xid: string; seq: string; processed_at: Date };
+
+/**
+ * The smallest key in [low, high) whose first row (the first in publication order at or after the
+ * key, found by `firstRowFrom`) was marked at or after `since`, or has none: `high` when every row is
+ * older. Marks are made about in publication order, so the probes bisect the day instead of reading it.
+ * A probe that lands on an older row moves the lower end past that row's key, not just past the middle.
+ */
+async function bisectMarkedSince(
+  low: bigint,
+  high: bigint,
+  since: Date,
+  firstRowFrom: (key: bigint) => Promise<MarkedRow | undefined>,
+  keyOf: (row: MarkedRow) => bigint,
+): Promise<bigint> {
+  let from = low;
+  let to = high;
+  while (from < to) {
+    const middle = (from + to) / 2n;
+    const row = await firstRowFrom(middle);
+    if (!row || row.processed_at >= since) to = middle;
+    else from = keyOf(row) + 1n;
+  }
+  return from;
+}
+
 /**
  * The publication cursor just before the first row marked at or after `since` ('0' when there is
- * none before it), found by bisecting the `published_seq` index: marks are numbered about in the
- * order of their `processed_at`, so a few index probes replace a scan of the day's rows.
+ * none before it), found by bisecting the (published_xid, published_seq) index: marks are made about
+ * in publication order, so a few index probes replace a scan of the day's rows.
+ *
+ * Two bisections, because one transaction's marks share a published_xid: first over the xids (each
+ * probe reads the first row of the first transaction at or after a number), which ends at the last
+ * transaction whose first mark is older than `since`, then over the numbers within that transaction.
+ * The second one matters where a transaction holds many rows: the rows migrated from before
+ * published_xid existed all have xid 0, and only their published_seq orders them.
  */
 export async function findSeqBefore(db: Queryable, since: Date): Promise<string> {
   const bounds = await db.query<{ min: string | null; max: string | null }>(
-    'SELECT min(published_seq)::text AS min, max(published_seq)::text AS max FROM outbox_events',
+    'SELECT min(published_xid)::text AS min, max(published_xid)::text AS max FROM outbox_events',
   );
   const { min, max } = bounds.rows[0] ?? { min: null, max: null };
   if (min === null || max === null) return '0';
-  // Smallest v such that the first row numbered >= v (if any) was marked at or after `since`.
-  let low = BigInt(min);
-  let high = BigInt(max) + 1n;
-  while (low < high) {
-    const middle = (low + high) / 2n;
-    const { rows } = await db.query<{ seq: string; processed_at: Date }>(
-      `SELECT published_seq::text AS seq, processed_at FROM outbox_events
-       WHERE published_seq >= $1::bigint ORDER BY published_seq LIMIT 1`,
-      [middle.toString()],
-    );
-    const row = rows[0];
-    if (!row || row.processed_at >= since) high = middle;
-    else low = BigInt(row.seq) + 1n;
-  }
+  const firstXidAfter = await bisectMarkedSince(
+    BigInt(min),
+    BigInt(max) + 1n,
+    since,
+    async (xid) =>
+      (
+        await db.query<MarkedRow>(
+          `SELECT published_xid::text AS xid, published_seq::text AS seq, processed_at FROM outbox_events
+           WHERE published_xid >= $1::bigint ORDER BY published_xid, published_seq LIMIT 1`,
+          [xid.toString()],
+        )
+      ).rows[0],
+    (row) => BigInt(row.xid),
+  );
+  // Every transaction before firstXidAfter began marking before `since`: the boundary lies within
+  // the last of them (if there is one), after its first row. Its id, first and last number are one
+  // index probe each, however many rows it holds.
+  const { rows: last } = await db.query<{ xid: string | null; min: string | null; max: string | null }>(
+    `SELECT b.xid::text AS xid,
+            (SELECT min(published_seq) FROM outbox_events WHERE published_xid = b.xid)::text AS min,
+            (SELECT max(published_seq) FROM outbox_events WHERE published_xid = b.xid)::text AS max
+     FROM (SELECT max(published_xid) AS xid FROM outbox_events WHERE published_xid < $1::bigint) b`,
+    [firstXidAfter.toString()],
+  );
+  const boundary = last[0];
+  if (boundary?.xid == null || boundary.min === null || boundary.max === null) return '0';
+  const boundaryXid = boundary.xid;
+  const firstSeqAfter = await bisectMarkedSince(
+    BigInt(boundary.min),
+    BigInt(boundary.max) + 1n,
+    since,
+    async (seq) =>
+      (
+        await db.query<MarkedRow>(
+          `SELECT published_xid::text AS xid, published_seq::text AS seq, processed_at FROM outbox_events
+           WHERE published_xid = $1::bigint AND published_seq >= $2::bigint ORDER BY published_seq LIMIT 1`,
+          [boundaryXid, seq.toString()],
+        )
+      ).rows[0],
+    (row) => BigInt(row.seq),
+  );
   const { rows } = await db.query<{ xid: string; seq: string }>(
     `SELECT published_xid::text AS xid, published_seq::text AS seq FROM outbox_events
-     WHERE published_seq < $1::bigint ORDER BY published_seq DESC LIMIT 1`,
-    [low.toString()],
+     WHERE (published_xid, published_seq) < ($1::bigint, $2::bigint)
+     ORDER BY published_xid DESC, published_seq DESC LIMIT 1`,
+    [boundaryXid, firstSeqAfter.toString()],
   );
   const [before] = rows;
   return before ? toCursor(before) : '0';
@@ -148,8 +208,9 @@ export type RecentPublications = {
 
 /**
  * Commit-to-publish latency and retries over the last `limit` publications of the last `windowSeconds`:
- * a backward walk of the `published_seq` index that stops after `limit` rows. `created_at` is the
- * writing transaction's start, so the figure includes that transaction's own duration.
+ * a backward walk of the (published_xid, published_seq) index, the publication order, that stops after
+ * `limit` rows. `created_at` is the writing transaction's start, so the figure includes that
+ * transaction's own duration.
  */
 export async function readRecentPublications(
   db: Queryable,
@@ -166,8 +227,8 @@ export async function readRecentPublications(
             percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS p50,
             percentile_cont(0.99) WITHIN GROUP (ORDER BY lag) AS p99
      FROM (SELECT extract(epoch FROM processed_at - created_at)::float8 AS lag, retry_count, processed_at
-           FROM outbox_events WHERE published_seq IS NOT NULL
-           ORDER BY published_seq DESC LIMIT $1) recent
+           FROM outbox_events WHERE published_xid IS NOT NULL
+           ORDER BY published_xid DESC, published_seq DESC LIMIT $1) recent
      WHERE processed_at > now() - make_interval(secs => $2)`,
     [limit, windowSeconds],
   );
