@@ -32,6 +32,7 @@ export function buildApp({ config, logger }: { config: Config; logger: Logger })
     },
     topics: config.outbox.relayEnabled ? allTopics(config.kafka.topicPrefix) : [],
     feed: () => outbox.feed?.stats() ?? null,
+    webSocketWrites: () => http.webSocketWrites(),
   });
   const outbox = createOutboxService({
     config,

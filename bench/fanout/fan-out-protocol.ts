@@ -24,6 +24,8 @@ export type SubscribersReport = {
   missed: number;
   subscribersMissingEvents: number;
   duplicates: number;
+  /** Deliveries whose cursor did not come after the previous one at the same subscriber. */
+  outOfOrder: number;
   latency: HistogramSnapshot;
   firstErrors: string[];
   maxRssBytes: number;

@@ -239,6 +239,14 @@ export function summarise(sections: BenchReport['sections']): SummaryRow[] {
       mutations ? `bare driver ${rate(mutations.bareDriver.requestsPerSecond)}` : null,
     ),
     row('fanout-missed', 'Fan-out missed events', fanOut?.missed, 'count', '= 0', (v) => v === 0),
+    row(
+      'fanout-out-of-order',
+      'Fan-out deliveries out of order',
+      fanOut?.outOfOrder,
+      'count',
+      '= 0',
+      (v) => v === 0,
+    ),
     row('fanout-p99', 'Fan-out delivery p99', fanOut?.latency.p99, 'ms', '≤ 100 ms', (v) => v <= 100),
     row(
       'fanout-write-rate',

@@ -295,7 +295,14 @@ export function renderMarkdown(report: BenchReport): string {
             percentileRow('createPet during the fan-out, sent → answered', r.writeLatency),
           ]),
           table(
-            ['expected deliveries', 'delivered', 'missed', 'subscribers missing any', 'duplicates'],
+            [
+              'expected deliveries',
+              'delivered',
+              'missed',
+              'subscribers missing any',
+              'duplicates',
+              'out of order',
+            ],
             [
               [
                 formatCount(r.expectedDeliveries),
@@ -303,6 +310,8 @@ export function renderMarkdown(report: BenchReport): string {
                 formatCount(r.missed),
                 r.subscribersMissingEvents,
                 formatCount(r.duplicates),
+                // Reports from before the order was checked have no figure.
+                r.outOfOrder === undefined ? 'n/a' : formatCount(r.outOfOrder),
               ],
             ],
           ),

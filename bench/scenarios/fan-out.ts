@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { allTopics } from '../../src/outbox/topics.ts';
 import type {
   FromSubscribers,
@@ -36,6 +37,8 @@ export type FanOutResult = {
   missed: number;
   subscribersMissingEvents: number;
   duplicates: number;
+  /** Deliveries that did not come after the subscriber's previous one (publication order). */
+  outOfOrder: number;
   /** From the event's created_at (its transaction's start) to its arrival at a subscriber. */
   latency: Percentiles;
   firstErrors: string[];
@@ -55,9 +58,14 @@ const QUIET_PERIOD_MS = 15_000;
 
 function startSubscribers(context: BenchContext, wsUrl: string, count: number) {
   const fd = openSync(logFileFor(context, 'fanout-subscribers'), 'a');
+  // Profiled with the services under --cpu-prof: the subscribers share the machine with the server,
+  // so what they spend is CPU the server does not get.
+  const profiling = context.profilesDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(context.profilesDir, 'fanout-subscribers')}`]
+    : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', `${REPO_ROOT}bench/fanout/subscribers-main.ts`],
+    [...profiling, '--import', 'tsx', `${REPO_ROOT}bench/fanout/subscribers-main.ts`],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, WS_URL: wsUrl, SUBSCRIBERS: String(count) },
@@ -213,6 +221,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       missed: report.missed,
       subscribersMissingEvents: report.subscribersMissingEvents,
       duplicates: report.duplicates,
+      outOfOrder: report.outOfOrder,
       latency,
       firstErrors: report.firstErrors,
       serverHeap: await server.heapStats(),
@@ -225,7 +234,7 @@ export async function runFanOut(context: BenchContext): Promise<FanOutResult> {
       cpu: cpuUsage,
     };
     progress.say(
-      `fan-out: ${formatCount(result.deliveries)}/${formatCount(expectedDeliveries)} delivered, missed ${result.missed}, p99 ${formatMs(latency.p99)}; createPet meanwhile ${formatRate(result.achievedRate)}, p99 ${formatMs(result.writeLatency.p99)}, errors ${writeErrors}`,
+      `fan-out: ${formatCount(result.deliveries)}/${formatCount(expectedDeliveries)} delivered, missed ${result.missed}, out of order ${result.outOfOrder}, p99 ${formatMs(latency.p99)}; createPet meanwhile ${formatRate(result.achievedRate)}, p99 ${formatMs(result.writeLatency.p99)}, errors ${writeErrors}`,
     );
     return result;
   } finally {

@@ -50,16 +50,21 @@ function mapAsyncIterable<T, U>(
  * execution per event instead of 500. Subscribers then share the very same result object, which
  * lets the transport serialise it once (src/http/shared-payloads.ts).
  *
- * Only for the root fields named in `fields`, whose results must not depend on who subscribed (no
- * per-user context in their resolvers): a shared result is computed with the first subscriber's
- * context. An event is recognised by identity, so this works when the source hands every
+ * Only for the root fields named in `fields`, whose results may depend on who subscribed only
+ * through what `contextKey` returns: a shared result is computed with the context of whichever
+ * subscriber asks first, so subscribers share only when their keys are equal (eventPublished's
+ * `data` hides users' contact details from everyone but admins: an admin and an anonymous client
+ * must never share). An event is recognised by identity, so this works when the source hands every
  * subscriber the same event object (the published feed's shared pages do). Anything else, or an
  * error from the source, takes graphql's own path.
  */
 export function sharedSubscriptionExecution<Context extends Record<string, unknown>>({
   fields,
+  contextKey,
 }: {
   fields: readonly string[];
+  /** Everything in a subscriber's context that the shared fields' results depend on, as a string. */
+  contextKey: (context: Context) => string;
 }): Plugin<Context> {
   const shareable = new Set(fields);
   /** Per event: results by execution key. Entries go with their event. */
@@ -73,7 +78,8 @@ export function sharedSubscriptionExecution<Context extends Record<string, unkno
       id = nextDocumentId++;
       documentIds.set(args.document, id);
     }
-    return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    const context = contextKey(args.contextValue as Context);
+    return `${id}\u0000${args.operationName ?? ''}\u0000${context}\u0000${JSON.stringify(args.variableValues ?? {})}`;
   };
 
   const executeShared = (args: ExecutionArgs, key: string, event: unknown): MaybePromise<ExecutionResult> => {

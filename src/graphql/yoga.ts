@@ -162,8 +162,12 @@ export function createGraphQLServer({
       // A client that disconnects stops its operation's execution (resolvers not yet started never run).
       useExecutionCancellation(),
       ...(exposure.introspection ? [] : [noIntrospectionPlugin()]),
-      // Their results depend only on the event, never on who subscribed.
-      sharedSubscriptionExecution({ fields: ['eventPublished', 'outboxMetricsUpdated'] }),
+      // Their results depend only on the event and on whether the caller is an admin (eventPublished's
+      // `data` shows users' contact details to admins only).
+      sharedSubscriptionExecution({
+        fields: ['eventPublished', 'outboxMetricsUpdated'],
+        contextKey: (context) => (context.caller.admin ? 'admin' : 'anonymous'),
+      }),
       announceAfterMutations(app.announcePending),
       ...plugins,
     ],

@@ -10,6 +10,7 @@ import type { GraphQLContext } from '../graphql/context.ts';
 import { correlationIdFrom, type ServerContext } from '../graphql/yoga.ts';
 import type { OutboxStatus } from '../outbox/status/outbox-status.ts';
 import type { AdminAuthenticator } from './admin-credential.ts';
+import { createSocketWriteBatcher, type WebSocketWriteStats } from './batched-socket-writes.ts';
 import { createGraphiQLAssets } from './graphiql-assets.ts';
 import type { OriginPolicy } from './origin-policy.ts';
 import { handleOutboxRestAlias } from './outbox-rest-aliases.ts';
@@ -23,6 +24,8 @@ export type HttpServer = {
   start(port: number, host: string): Promise<{ port: number; url: string }>;
   /** Stops accepting, closes WebSockets and idle keep-alive sockets, waits for requests in flight. */
   stop(): Promise<void>;
+  /** What the graphql-ws sockets hold unsent (read at scrape time). */
+  webSocketWrites(): WebSocketWriteStats;
 };
 
 type RootValue = {
@@ -31,6 +34,12 @@ type RootValue = {
 };
 
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * Bytes a graphql-ws socket may hold unsent before its subscriptions stop taking events (its
+ * client reads too slowly): enough for a burst of events, little enough that a thousand stalled
+ * clients cost tens of megabytes, not whatever the feed publishes while they stall.
+ */
+const WS_MAX_BUFFERED_BYTES = 64 * 1024;
 
 export type HttpLimits = {
   /** Open TCP connections (HTTP, SSE and WebSocket alike); past it new ones are closed at once. */
@@ -189,8 +198,14 @@ export function createHttpServer({
       accept(true);
     },
   });
-  // Registered before graphql-ws's own listener, so its sends go through the wrapper.
-  wsServer.on('connection', sendSharedPayloads);
+  const writes = createSocketWriteBatcher({ maxBufferedBytes: WS_MAX_BUFFERED_BYTES });
+  // Registered before graphql-ws's own listener, so its sends go through the wrappers: the payload
+  // spliced in first, then the message batched with the socket's others (the upgrade request's
+  // socket is the WebSocket's TCP socket).
+  wsServer.on('connection', (socket, request) => {
+    sendSharedPayloads(socket);
+    writes.attach(socket, request.socket as Socket);
+  });
   // graphql-ws runs the same envelop pipeline as HTTP (yoga's example), so plugins, context and
   // masking are identical on both transports.
   const wsHandle = useServer(
@@ -251,6 +266,7 @@ export function createHttpServer({
   );
 
   return {
+    webSocketWrites: () => writes.stats(),
     start(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

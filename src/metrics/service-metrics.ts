@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { WebSocketWriteStats } from '../http/batched-socket-writes.ts';
 import type { PublishedFeedStats } from '../outbox/feed/published-feed.ts';
 import type { RelayStatus } from '../outbox/relay/create-relay.ts';
 import type { OutboxSnapshot, OutboxSnapshotSource } from '../outbox/status/outbox-snapshot.ts';
@@ -57,6 +58,7 @@ export function createServiceMetrics({
   topics = [],
   defaultMetrics = true,
   feed = () => null,
+  webSocketWrites = () => null,
 }: {
   /** The in-process relay's status, or null when this process runs none (read at scrape time). */
   relayStatus: () => RelayStatus | null;
@@ -68,6 +70,8 @@ export function createServiceMetrics({
   defaultMetrics?: boolean;
   /** This process's live feed (eventPublished), read at scrape time; null when it runs none. */
   feed?: () => PublishedFeedStats | null;
+  /** What this process's graphql-ws sockets hold unsent, read at scrape time; null when it serves none. */
+  webSocketWrites?: () => WebSocketWriteStats | null;
 }) {
   const registry = new Registry();
   if (defaultMetrics) {
@@ -334,6 +338,25 @@ export function createServiceMetrics({
         this.reset();
         this.inc({ reader: 'live' }, stats.livePagesRead);
         this.inc({ reader: 'catch_up' }, stats.catchUpPagesRead);
+      },
+    }),
+    // graphql-ws sockets (src/http/batched-socket-writes.ts), read at scrape time.
+    webSocketBufferedBytes: new Gauge({
+      name: 'petstore_websocket_buffered_bytes',
+      help: 'Bytes queued in this process for graphql-ws clients and not yet taken by the kernel. Bounded per socket: a client that reads too slowly stops receiving events until it catches up.',
+      registers,
+      collect() {
+        const stats = webSocketWrites();
+        if (stats) this.set(stats.bufferedBytes);
+      },
+    }),
+    webSocketsHeldBack: new Gauge({
+      name: 'petstore_websockets_held_back',
+      help: 'graphql-ws sockets whose subscriptions wait for their client to read what was already sent.',
+      registers,
+      collect() {
+        const stats = webSocketWrites();
+        if (stats) this.set(stats.heldBack);
       },
     }),
     graphqlSubscriptions: new Gauge({

@@ -90,6 +90,7 @@ describe('npm run bench -- --smoke', () => {
       'mutation-p99',
       'mutations-vs-bare-driver',
       'fanout-missed',
+      'fanout-out-of-order',
       'fanout-p99',
       'fanout-write-rate',
       'fanout-write-errors',
@@ -137,7 +138,7 @@ describe('npm run bench -- --smoke', () => {
     expect(mutations.bareDriver.errors).toBe(0);
     expect(mutations.api.completed).toBeGreaterThan(0);
     const fanOut = section('fanOut');
-    expect(fanOut).toMatchObject({ missed: 0, duplicates: 0, writeErrors: 0 });
+    expect(fanOut).toMatchObject({ missed: 0, duplicates: 0, outOfOrder: 0, writeErrors: 0 });
     expect(fanOut.deliveries).toBe(fanOut.expectedDeliveries);
   });
 

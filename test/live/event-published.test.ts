@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import type { PublishedEvent } from '../../src/outbox/feed/published-event.ts';
 import { createPublishedFeed } from '../../src/outbox/feed/published-feed.ts';
 import { topicFor } from '../../src/outbox/topics.ts';
-import { collectSubscription, wsClient } from '../support/graphql-client.ts';
+import { ADMIN_HEADERS } from '../support/admin.ts';
+import { collectSubscription, graphql, wsClient } from '../support/graphql-client.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { enqueueEvents, publishedOrder, sseSubscribe } from './live-helpers.ts';
@@ -267,6 +270,55 @@ describe('eventPublished', () => {
       },
     });
     expect(counts.after).toBeGreaterThan(0);
+  });
+
+  test('an admin and an anonymous client with the same subscription each get what they may see', async () => {
+    // Same document, same variables: only the credential differs, and with it the payload.
+    const userId = `shared_${randomUUID().slice(0, 8)}`;
+    const query = `subscription Users($aggregateId: String) {
+      eventPublished(aggregateType: "user", aggregateId: $aggregateId) { data }
+    }`;
+    type UserEvent = { eventPublished: { data: { user: { email: string | null; phone: string | null } } } };
+    const admin = createClient({
+      url: testApp.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { Authorization: ADMIN_HEADERS.authorization },
+    });
+    const anonymous = wsClient(testApp.wsUrl);
+    // Both orders of arrival: whoever asks first must not decide what the other sees.
+    const subscriptions = [
+      collectSubscription<UserEvent>(admin, query, { aggregateId: userId }),
+      collectSubscription<UserEvent>(anonymous, query, { aggregateId: userId }),
+      collectSubscription<UserEvent>(admin, query, { aggregateId: userId }),
+    ];
+    try {
+      await waitFor(async () => (await testApp.app.services.publishedFeed.stats()).subscribers >= 3, {
+        what: 'three subscribers',
+      });
+      const registered = await graphql(
+        testApp.graphqlUrl,
+        `mutation ($id: ID!) {
+          registerUser(id: $id, input: { name: "Jane", email: "jane.shared@example.com", phone: "+1234567890" }) {
+            __typename
+          }
+        }`,
+        { id: userId },
+      );
+      expect(registered.errors).toBeUndefined();
+      await waitFor(() => subscriptions.every((subscription) => subscription.received.length === 1), {
+        what: 'the event at every subscriber',
+      });
+      const [adminFirst, anonymousOne, adminSecond] = subscriptions.map(
+        (subscription) => subscription.received[0]?.eventPublished.data.user,
+      );
+      expect(adminFirst).toMatchObject({ email: 'jane.shared@example.com', phone: '+1234567890' });
+      expect(adminSecond).toEqual(adminFirst);
+      expect(anonymousOne).toMatchObject({ email: null, phone: null });
+    } finally {
+      for (const subscription of subscriptions) subscription.stop();
+      await Promise.all([admin.dispose(), anonymous.dispose()]);
+    }
   });
 
   test('refuses a cursor that is not one', async () => {

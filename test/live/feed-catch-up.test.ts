@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
 import { createLogger } from '../../src/infra/logger.ts';
 import { createPublishedFeed } from '../../src/outbox/feed/published-feed.ts';
 import {
@@ -28,6 +29,10 @@ const PAGE_SIZE = 500;
 
 const FEED = `subscription Feed($after: String, $aggregateType: String) {
   eventPublished(after: $after, aggregateType: $aggregateType) { cursor eventId aggregateType }
+}`;
+/** The feed with each event's payload: messages as big as the events. */
+const FEED_WITH_DATA = `subscription FeedWithData($after: String) {
+  eventPublished(after: $after) { cursor eventId aggregateType data }
 }`;
 type Received = { eventPublished: { cursor: string; eventId: string; aggregateType: string } };
 
@@ -184,6 +189,57 @@ function pausableSse(variables: Record<string, unknown>) {
   };
 }
 
+/**
+ * A graphql-ws subscription whose client can stop reading its socket and resume. The protocol is
+ * spoken by hand (graphql-transport-ws) so that pausing stops the reads at the TCP socket: the
+ * server's writes then back up, as with a slow client.
+ */
+function pausableWs(variables: Record<string, unknown>) {
+  const received: Received[] = [];
+  const errors: unknown[] = [];
+  let subscribed = false;
+  const socket = new WebSocket(testApp.wsUrl, 'graphql-transport-ws');
+  socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+  socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as {
+      type: string;
+      payload?: { data?: Received; errors?: unknown };
+    };
+    if (message.type === 'connection_ack') {
+      socket.send(
+        JSON.stringify({ id: '1', type: 'subscribe', payload: { query: FEED_WITH_DATA, variables } }),
+      );
+      subscribed = true;
+    } else if (message.type === 'next') {
+      if (message.payload?.errors) errors.push(message.payload.errors);
+      if (message.payload?.data) received.push(message.payload.data);
+    } else if (message.type !== 'pong') errors.push(message);
+  });
+  socket.on('error', (error) => errors.push(error));
+  return {
+    received,
+    errors,
+    isSubscribed: () => subscribed,
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    stop: () => socket.terminate(),
+  };
+}
+
+/** The server's graphql-ws sockets: bytes held unsent, and sockets waiting for their client to read. */
+async function webSocketMetrics() {
+  const text = await (await fetch(`${testApp.url}/metrics`)).text();
+  const value = (name: string) => {
+    const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (!match) throw new Error(`${name} is not on /metrics`);
+    return Number(match[1]);
+  };
+  return {
+    bufferedBytes: value('petstore_websocket_buffered_bytes'),
+    heldBack: value('petstore_websockets_held_back'),
+  };
+}
+
 const cursorsOf = (received: Received[]) => received.map((entry) => entry.eventPublished.cursor);
 
 describe('subscribers behind the feed’s memory', () => {
@@ -259,6 +315,50 @@ describe('subscribers behind the feed’s memory', () => {
       reading.stop();
       await client.dispose();
       for (const subscriber of stalled) await subscriber.stop();
+    }
+  });
+
+  test('a WebSocket client that stops reading holds back its own subscription only, with a bounded buffer in the server', async () => {
+    const since = await lastCursor();
+    // Its messages carry the events' 4 KB payloads: 24 MB in all, more than the kernel's buffers
+    // (a client that does not read keeps its receive buffer small) and the server's limit take.
+    const stalled = pausableWs({ after: since });
+    const client = wsClient(testApp.wsUrl);
+    const reading = collectSubscription<Received>(client, FEED, { after: since });
+    try {
+      await waitFor(() => stalled.isSubscribed(), { what: 'the stalled client to subscribe' });
+      stalled.pause();
+      // 4 KB per event, 24 MB in all: far more than the kernel's socket buffers take.
+      const count = 6000;
+      await publishInBulk(count, 4096);
+      await waitFor(() => reading.received.length >= count, {
+        what: 'the reading client',
+        timeoutMs: 60_000,
+      });
+      const expected = (await publishedAfter(since)).map((row) => row.cursor);
+      expect(cursorsOf(reading.received)).toEqual(expected);
+
+      // The server stopped taking events for the stalled socket once its buffer was full: it holds
+      // some tens of kilobytes for it (64 KiB and one message past it), not the 24 MB published.
+      await waitFor(async () => (await webSocketMetrics()).heldBack === 1, { what: 'the socket held back' });
+      const { bufferedBytes } = await webSocketMetrics();
+      expect(bufferedBytes).toBeGreaterThan(0);
+      expect(bufferedBytes).toBeLessThanOrEqual(64 * 1024 + 8 * 1024);
+      expect(stalled.received.length).toBeLessThan(count);
+
+      stalled.resume();
+      await waitFor(() => stalled.received.length >= count, {
+        what: 'the resumed client',
+        timeoutMs: 60_000,
+      });
+      expect(cursorsOf(stalled.received)).toEqual(expected);
+      expect(stalled.errors).toEqual([]);
+      expect(reading.errors).toEqual([]);
+      await waitFor(async () => (await webSocketMetrics()).heldBack === 0, { what: 'nobody held back' });
+    } finally {
+      reading.stop();
+      await client.dispose();
+      stalled.stop();
     }
   });
 

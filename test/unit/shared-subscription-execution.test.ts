@@ -80,15 +80,20 @@ function setUp() {
       fields: { ticks: subscriptionField, privateTicks: subscriptionField },
     }),
   });
-  const yoga = createYoga({ schema, plugins: [sharedSubscriptionExecution({ fields: ['ticks'] })] });
+  const yoga = createYoga<Record<string, unknown>, { role?: string }>({
+    schema,
+    plugins: [
+      sharedSubscriptionExecution({ fields: ['ticks'], contextKey: (context) => context.role ?? '' }),
+    ],
+  });
 
-  async function subscribe(query: string, variables: Record<string, unknown> = {}) {
+  async function subscribe(query: string, variables: Record<string, unknown> = {}, role?: string) {
     const enveloped = yoga.getEnveloped({});
     const result = await enveloped.subscribe({
       schema: enveloped.schema,
       document: enveloped.parse(query),
       variableValues: variables,
-      contextValue: await enveloped.contextFactory(),
+      contextValue: { ...(await enveloped.contextFactory()), role },
     });
     if (!(Symbol.asyncIterator in result)) throw new Error(`not a stream: ${JSON.stringify(result)}`);
     return result as AsyncIterableIterator<ExecutionResult>;
@@ -147,6 +152,20 @@ describe('shared subscription execution', () => {
     expect(a).not.toBe(b);
     expect(calls.label).toBe(4);
     for (const stream of [hashes, stars, privateA, privateB]) await stream.return?.();
+  });
+
+  test('subscribers whose context keys differ never share a result', async () => {
+    const { hub, calls, subscribe } = setUp();
+    const admins = await Promise.all([subscribe(QUERY, {}, 'admin'), subscribe(QUERY, {}, 'admin')]);
+    const anonymous = await subscribe(QUERY, {}, 'anonymous');
+    hub.publish({ n: 5 });
+    const [first, second] = await Promise.all(admins.map(async (stream) => (await take(stream, 1))[0]));
+    const [other] = await take(anonymous, 1);
+    expect(first).toBe(second);
+    expect(other).not.toBe(first);
+    expect(other?.data).toEqual(first?.data);
+    expect(calls.label).toBe(2);
+    for (const stream of [...admins, anonymous]) await stream.return?.();
   });
 
   test('unsubscribing ends the source at once, without waiting for another event', async () => {

@@ -1,18 +1,13 @@
-import { Repeater } from '@repeaterjs/repeater';
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { createPgListener } from '../../infra/pg-listener.ts';
 import { PUBLISHED_CHANNEL } from '../notification-channels.ts';
-import { type CatchUpPage, createCatchUpReader } from './catch-up-reader.ts';
-import { matchesFilter, type PublishedEvent, type PublishedEventFilter } from './published-event.ts';
-import {
-  canonicalCursor,
-  compareCursors,
-  firstIndexAfter,
-  latestPublishedSeq,
-  readPublishedAfter,
-} from './read-published.ts';
+import { createCatchUpReader } from './catch-up-reader.ts';
+import { FeedSubscription, type FeedSubscriptionDeps } from './feed-subscription.ts';
+import type { PublishedEvent, PublishedEventFilter } from './published-event.ts';
+import { latestPublishedSeq, readPublishedAfter } from './read-published.ts';
 import { RecentEvents } from './recent-events.ts';
+import { createTurnBudget } from './turn-budget.ts';
 
 const PAGE_SIZE = 500;
 /** Published events kept in memory for every subscriber to follow; one further behind reads from the table. */
@@ -21,6 +16,12 @@ export const DEFAULT_MEMORY_EVENTS = 5000;
 const CATCH_UP_CACHED_PAGES = 8;
 /** Catch-up reads at once: the feed's pool has 3 connections, and the live reader keeps one. */
 const CATCH_UP_CONCURRENT_READS = 2;
+/**
+ * How long deliveries may run before the event loop gets a turn (turn-budget.ts): short enough
+ * that HTTP requests and database answers get the loop within milliseconds under fan-out. Measured
+ * at 3 ms instead: createPet answered sooner, but deliveries fell seconds behind (fan-out p99 11 s).
+ */
+const DELIVERY_TURN_MS = 10;
 
 export type PublishedFeedStats = {
   subscribers: number;
@@ -90,6 +91,28 @@ export function createPublishedFeed({
   });
   let subscribers = 0;
   let catchingUp = 0;
+  const subscriptionDeps: FeedSubscriptionDeps = {
+    pool,
+    recent,
+    catchUp,
+    budget: createTurnBudget({ budgetMs: DELIVERY_TURN_MS }),
+    log,
+    pollIntervalMs,
+    counts: {
+      opened: async () => {
+        subscribers += 1;
+        // Publications went by unread while no one subscribed: the ring starts over before this
+        // subscriber takes its place (or its cursor for "from now on").
+        if (skippedAnnouncements > 0) await readNew();
+      },
+      closed: () => {
+        subscribers -= 1;
+      },
+      setBehind: (behind) => {
+        catchingUp += behind ? 1 : -1;
+      },
+    },
+  };
   let livePagesRead = 0;
   let reading: Promise<void> | null = null;
   let readAgain = false;
@@ -173,116 +196,7 @@ export function createPublishedFeed({
       catchUpPagesRead: catchUp.stats().pagesRead,
     }),
     subscribe(filter, after) {
-      return new Repeater<PublishedEvent>(async (push, stop) => {
-        let stopped = false;
-        let interrupt: (() => void) | null = null;
-        void stop.then(() => {
-          stopped = true;
-          interrupt?.();
-        });
-        /**
-         * Waits for `promise` unless the subscription stops first (then undefined). Not a race with
-         * the long-lived `stop`: every Promise.race with it leaves a reaction on it until the
-         * subscription ends (2.6 GB of heap after 2.7M deliveries in the fan-out benchmark).
-         */
-        const unlessStopped = <T>(promise: Promise<T>): Promise<T | undefined> =>
-          new Promise<T | undefined>((resolve, reject) => {
-            interrupt = () => resolve(undefined);
-            if (stopped) resolve(undefined);
-            promise.then(resolve, reject);
-          }).finally(() => {
-            interrupt = null;
-          });
-        const pause = (ms: number) => unlessStopped(new Promise((resolve) => setTimeout(resolve, ms)));
-        const nextChange = async () => {
-          const change = recent.changed();
-          await unlessStopped(change.promise);
-          change.cancel();
-        };
-
-        subscribers += 1;
-        // Publications went by unread while no one subscribed: the ring starts over before this
-        // subscriber takes its place (or its cursor for "from now on").
-        if (skippedAnnouncements > 0) await readNew();
-        let behind = false;
-        const setBehind = (value: boolean) => {
-          if (value !== behind) catchingUp += value ? 1 : -1;
-          behind = value;
-        };
-        try {
-          /** The cursor of the last event this subscriber has passed (delivered or filtered out). */
-          let delivered =
-            after != null ? canonicalCursor(after) : (recent.end ?? (await latestPublishedSeq(pool)));
-          const pass = async (event: PublishedEvent) => {
-            if (compareCursors(event.cursor, delivered) <= 0) return;
-            delivered = event.cursor;
-            if (!matchesFilter(event, filter)) return;
-            // Not raced with `stop`: a Repeater settles a pending push when it stops.
-            await push(event);
-          };
-          /** Its place in the ring of recent events; null when it must look it up (or catch up first). */
-          let index: number | null = null;
-          while (!stopped) {
-            if (!recent.ready) {
-              await nextChange();
-              continue;
-            }
-            if (index === null) index = recent.indexAfter(delivered);
-            if (index === null) {
-              // Behind the ring: the gap from the table, up to where the ring begins, shared with
-              // the subscribers of the same filter near this place.
-              setBehind(true);
-              let page: CatchUpPage | undefined;
-              try {
-                page = await unlessStopped(catchUp.pageAfter(filter, delivered, recent.start as string));
-              } catch (error) {
-                // The database is away for a moment: the subscription waits rather than ends.
-                log.warn({ err: (error as Error).message }, 'catching up failed; retrying');
-                await pause(pollIntervalMs);
-                continue;
-              }
-              if (!page) continue;
-              const held = page.events ?? [];
-              let at = firstIndexAfter(
-                delivered,
-                0,
-                held.length,
-                (index) => (held[index] as PublishedEvent).cursor,
-              );
-              for (;;) {
-                const events = page.events;
-                // Left the cache meanwhile: look the place up again (from `delivered`).
-                if (!events || stopped) break;
-                const event = events[at];
-                if (!event) {
-                  // The whole page passed: its range is done, empty stretches after its last event too.
-                  if (compareCursors(page.end, delivered) > 0) delivered = page.end;
-                  break;
-                }
-                at += 1;
-                await pass(event);
-              }
-              continue;
-            }
-            setBehind(false);
-            const event = recent.at(index);
-            if (event === null) {
-              // Fell out of the ring (its client reads slower than events come): catch up.
-              index = null;
-              continue;
-            }
-            if (event === undefined) {
-              await nextChange();
-              continue;
-            }
-            index += 1;
-            await pass(event);
-          }
-        } finally {
-          setBehind(false);
-          subscribers -= 1;
-        }
-      });
+      return new FeedSubscription(subscriptionDeps, filter, after);
     },
   };
 }
