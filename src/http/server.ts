@@ -214,7 +214,7 @@ export function createHttpServer({
       execute: (args) => (args.rootValue as RootValue).execute(args),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
       // Each result's JSON is made once, however many subscribers receive it.
-      onNext: (_ctx, _id, _payload, _args, result) => placeholderFor(result),
+      onNext: (ctx, _id, _payload, _args, result) => placeholderFor(result, ctx.extra.socket),
       onSubscribe: async (ctx, _id, params) => {
         // graphql-ws has already registered this operation: more than the cap means one too many.
         if (Object.keys(ctx.subscriptions).length > limits.maxOperationsPerSocket) {

@@ -15,8 +15,12 @@ const PLACEHOLDER_KEY = '\u0000sharedPayload';
 const PLACEHOLDER_PREFIX = `,"payload":{${JSON.stringify(PLACEHOLDER_KEY)}:`;
 
 const jsonByResult = new WeakMap<ExecutionResult, string>();
-/** Tokens handed out and not yet sent. */
-const pending = new Map<number, string>();
+/**
+ * Tokens handed out and not yet sent, per connection: a placeholder is only ever replaced on the
+ * connection it was made for, and the tokens of a connection that closed before sending them go
+ * with it instead of staying behind.
+ */
+const pendingByConnection = new WeakMap<object, Map<number, string>>();
 let nextToken = 0;
 
 /** The payload graphql-ws would have sent for `result`, serialised once per result object. */
@@ -32,23 +36,32 @@ export function payloadJson(result: ExecutionResult): string {
   return json;
 }
 
-/** For graphql-ws's onNext: what to send instead of `result`. */
-export function placeholderFor(result: ExecutionResult): ExecutionResult {
+/** For graphql-ws's onNext: what to send on `connection` (its socket) instead of `result`. */
+export function placeholderFor(result: ExecutionResult, connection: object): ExecutionResult {
   const token = nextToken++;
   if (nextToken === Number.MAX_SAFE_INTEGER) nextToken = 0;
+  let pending = pendingByConnection.get(connection);
+  if (!pending) {
+    pending = new Map();
+    pendingByConnection.set(connection, pending);
+  }
   pending.set(token, payloadJson(result));
   return { [PLACEHOLDER_KEY]: token } as ExecutionResult;
 }
 
-/** The message with its placeholder replaced by the payload's JSON (messages without one pass through). */
-export function withSharedPayload(message: string): string {
+/**
+ * The message with its placeholder replaced by the payload's JSON; messages without one, or with a
+ * placeholder not made for `connection`, pass through.
+ */
+export function withSharedPayload(message: string, connection: object): string {
   if (!message.endsWith('}}')) return message;
   const at = message.lastIndexOf(PLACEHOLDER_PREFIX);
   if (at < 0) return message;
   const token = Number(message.slice(at + PLACEHOLDER_PREFIX.length, -2));
-  const json = pending.get(token);
+  const pending = pendingByConnection.get(connection);
+  const json = pending?.get(token);
   if (json === undefined) return message;
-  pending.delete(token);
+  pending?.delete(token);
   return `${message.slice(0, at)},"payload":${json}}`;
 }
 
@@ -56,5 +69,5 @@ export function withSharedPayload(message: string): string {
 export function sendSharedPayloads(socket: WebSocket): void {
   const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
   socket.send = ((data: unknown, ...rest: unknown[]) =>
-    send(typeof data === 'string' ? withSharedPayload(data) : data, ...rest)) as WebSocket['send'];
+    send(typeof data === 'string' ? withSharedPayload(data, socket) : data, ...rest)) as WebSocket['send'];
 }
