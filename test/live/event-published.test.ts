@@ -87,19 +87,23 @@ async function resumeWithoutGaps(transport: {
   const aggregates = Array.from({ length: 7 }, () => randomUUID());
   // From `since`, so whenever its subscription reaches the server, it starts at the same place.
   const first = transport.open(since);
-  const producing = produceInBackground(80, aggregates);
+  const producing = produceInBackground(40, aggregates);
+  let producingMore: Promise<string[]> | null = null;
   let second: ReturnType<typeof transport.open> | null = null;
   try {
     await waitFor(() => first.received.length >= 15, { what: 'the first client to see 15 events' });
     await first.stop();
     const seenBefore = [...first.received];
     const lastSeen = seenBefore.at(-1)?.eventPublished.cursor as string;
-    // More is published while nobody listens.
+    // More is written and published while nobody listens, and goes on being written while the client
+    // reconnects. Written after the stop, so it comes after what the first client saw, however far
+    // the first batch had got by then.
+    producingMore = produceInBackground(40, aggregates);
     await waitFor(async () => (await publishedAfter(lastSeen)).length >= 15, {
       what: 'events published while disconnected',
     });
     second = transport.open(lastSeen);
-    const ids = await producing;
+    const ids = [...(await producing), ...(await producingMore)];
     await waitFor(async () => (await publishedAfter(since)).length === ids.length, {
       what: 'every event to be published',
       timeoutMs: 30_000,
@@ -118,6 +122,7 @@ async function resumeWithoutGaps(transport: {
     return { before: seenBefore.length, after: current.received.length };
   } finally {
     await producing.catch(() => {});
+    await producingMore?.catch(() => {});
     await second?.stop();
   }
 }
