@@ -50,6 +50,19 @@ export function jvmFlags(version: string, p: KafkaPaths): string[] {
 }
 
 /** Formats the KRaft data dir once per version; rewrites server.properties every time (cheap, picks up edits). */
+/**
+ * A KRaft cluster id as `kafka-storage random-uuid` makes one: 16 random bytes in URL-safe base64
+ * (22 characters). Like Kafka's own Uuid.randomUuid(), never one that starts with '-': the storage
+ * tool's argument parser takes `-t -xyz…` for an option and refuses to format (a CI run failed so;
+ * one id in 64 starts with '-').
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export async function ensureFormatted(
   version: string,
   p: KafkaPaths,
@@ -66,7 +79,7 @@ export async function ensureFormatted(
   if (formatted === version) return;
 
   fs.rmSync(p.kraftDir, { recursive: true, force: true });
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const args = [...jvmFlags(version, p), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.props];
   try {
     await execFileAsync(javaBin(), args, { maxBuffer: 16 * 1024 * 1024 });
