@@ -57,8 +57,7 @@ export async function claimAndMarkWithoutBroker(
         continue;
       }
       const publications = claim.events.map((event) => ({ event, partition: 0, offset: String(offset++) }));
-      await markPublished(claim.client, publications);
-      await claim.commit();
+      await claim.commitAfter((client, commit) => markPublished(client, publications, { thenRun: commit }));
       afterCommit();
       drained += claim.events.length;
     }

@@ -1,13 +1,12 @@
 /**
  * A relay process frozen with SIGSTOP (as a paused VM or a long GC pause would freeze it) while it
  * holds claims must stop nobody for longer than OUTBOX_LEASE_TIMEOUT. Relay A is frozen with its
- * batches sent to Kafka and marked, but not committed (its marks were held back until just after
- * the freeze), so its claim transactions sit idle with their row locks. PostgreSQL ends those
- * sessions once they have been idle for OUTBOX_LEASE_TIMEOUT (idle_in_transaction_session_timeout),
- * and relay B, running beside it, publishes everything: A's batches again (same event ids: at
- * least once), the rest once, every aggregate in order.
+ * batches acknowledged by Kafka but not marked (its sends never return to it once the broker has
+ * acknowledged them: hang-after-broker-ack.ts), so its claim transactions sit idle with their row
+ * locks. PostgreSQL ends those sessions once they have been idle for OUTBOX_LEASE_TIMEOUT
+ * (idle_in_transaction_session_timeout), and relay B, running beside it, publishes everything: A's
+ * batches again (same event ids: at least once), the rest once, every aggregate in order.
  */
-import pg from 'pg';
 import { afterAll, describe, expect } from 'vitest';
 import type { Database } from '../../src/infra/db.ts';
 import { allTopics } from '../../src/outbox/topics.ts';
@@ -83,34 +82,19 @@ describe('a relay process frozen with SIGSTOP while it holds claims', () => {
     };
     await enqueueEvents(db, topicPrefix, petEvents(EVENTS, AGGREGATES), { perTransaction: 10 });
 
-    // Marks wait behind this lock, so A is certain to hold claims (sent, not committed) when frozen.
-    const blocker = new pg.Client({ connectionString: database.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE outbox_events IN SHARE MODE');
-    let frozen: ChildRelay | null = null;
-    try {
-      frozen = spawnRelay(env);
-      children.push(frozen);
-      await frozen.ready;
-      await waitFor(() => collector.messages.length >= 50, { what: "relay A's first batch on Kafka" }).catch(
-        (error) => {
-          console.log(frozen?.output.join('\n'));
-          throw error;
-        },
-      );
-      frozen.child.kill('SIGSTOP');
-      await blocker.query('COMMIT');
-      // A's marks now complete on the server, and its transactions wait for a COMMIT that cannot come.
-      await waitFor(async () => (await idleClaimSessions()) > 0, {
-        what: "relay A's claim transactions idle with their locks",
-      });
-    } catch (error) {
-      await blocker.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      await blocker.end();
-    }
+    const frozen = spawnRelay(env, { preload: ['test/outbox/hang-after-broker-ack.ts'] });
+    children.push(frozen);
+    await frozen.ready;
+    await waitFor(() => collector.messages.length >= 50, { what: "relay A's first batch on Kafka" }).catch(
+      (error) => {
+        console.log(frozen.output.join('\n'));
+        throw error;
+      },
+    );
+    await waitFor(async () => (await idleClaimSessions()) > 0, {
+      what: "relay A's claim transactions idle with their locks",
+    });
+    frozen.child.kill('SIGSTOP');
     expect(await countWhere("status = 'published'")).toBe(0);
     const sentByFrozen = new Set((await readTopics(DEFAULT_BROKERS, topics)).map((m) => m.event.id));
     expect(sentByFrozen.size).toBeGreaterThanOrEqual(50);

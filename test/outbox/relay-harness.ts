@@ -86,9 +86,16 @@ export type ChildRelay = {
   stop(): Promise<number | null>;
 };
 
-/** `npm run relay` as a child process: the standalone relay, with its own process and producer. */
-export function spawnRelay(env: Record<string, string>): ChildRelay {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay-main.ts'], {
+/**
+ * `npm run relay` as a child process: the standalone relay, with its own process and producer.
+ * `preload` modules (paths from the repository root) run in it before the relay starts.
+ */
+export function spawnRelay(
+  env: Record<string, string>,
+  { preload = [] }: { preload?: string[] } = {},
+): ChildRelay {
+  const imports = preload.flatMap((module) => ['--import', `./${module}`]);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...imports, 'src/relay-main.ts'], {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { executeInOneRoundTrip, literalOf, type SessionStatement } from '../../infra/pg-one-round-trip.ts';
 import {
   byAggregateThenSequence,
   type ClaimedEvent,
@@ -119,6 +120,13 @@ export const CLAIM_OLDEST_SQL = `WITH locked AS (
        LIMIT 1
      ) before ON true`;
 
+/** The first pass as the claim runs it: in the round trip that opens the claim's transaction. */
+const CLAIM_OLDEST: SessionStatement = {
+  name: 'outbox_claim_oldest',
+  types: ['int'],
+  text: CLAIM_OLDEST_SQL,
+};
+
 /**
  * Completes the runs the first pass broke: for each given aggregate, its events from its first
  * unpublished one up to $3 (the last sequence the window held), row-locked with SKIP LOCKED.
@@ -228,10 +236,11 @@ export type TransactionClient = Pick<pg.PoolClient, 'query'>;
 
 export type BatchClaimer = {
   /**
-   * Claims up to a batch of events in the caller's open transaction; see createBatchClaimer. The
-   * claim lasts until that transaction ends.
+   * Claims up to a batch of events in the caller's transaction; see createBatchClaimer. The claim
+   * lasts until that transaction ends. `opening` (BEGIN and its settings) is sent in the same round
+   * trip as the claim's first statement; without it the caller has opened the transaction already.
    */
-  claim(client: TransactionClient): Promise<ClaimedEvent[]>;
+  claim(client: TransactionClient, opening?: readonly string[]): Promise<ClaimedEvent[]>;
 };
 
 /**
@@ -375,12 +384,15 @@ export function createBatchClaimer({ batchSize }: { batchSize: number }): BatchC
   }
 
   return {
-    async claim(client) {
-      const { rows } = await client.query<ClaimRow>({
-        name: 'outbox-claim-oldest',
-        text: CLAIM_OLDEST_SQL,
-        values: [batchSize],
-      });
+    async claim(client, opening = []) {
+      const { rows } = await executeInOneRoundTrip<ClaimRow>(
+        client,
+        CLAIM_OLDEST,
+        [literalOf(batchSize, 'int')],
+        {
+          before: opening,
+        },
+      );
       let window = rows.map((row) => ({ event: fromRow(row as ClaimedEventRow), waits: row.waits === true }));
       let kept = claimableRuns(window);
       if (kept.length === window.length) return kept;

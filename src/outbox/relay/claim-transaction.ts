@@ -14,11 +14,16 @@ export type ClaimTransaction = {
   readonly events: ClaimedEvent[];
   readonly client: pg.PoolClient;
   commit(): Promise<void>;
+  /**
+   * Commits with `last` run just before the COMMIT, in the same round trip: `last` gets the
+   * statements that end the transaction and sends them after its own (see markPublished).
+   */
+  commitAfter<T>(last: (client: pg.PoolClient, commit: readonly string[]) => Promise<T>): Promise<T>;
   rollback(): Promise<void>;
 };
 
 /**
- * Opens the claim transaction, in the same round trip as BEGIN, with generic plans for its prepared
+ * Opens the claim transaction, with generic plans for its prepared
  * statements: planned once per connection instead of once per batch. PostgreSQL's default would plan
  * the claim afresh every time, because the generic plan's estimate for `LIMIT $1` looks costlier than
  * the custom plans', though EXPLAIN shows the same plan and the same buffers either way (planning
@@ -26,9 +31,10 @@ export type ClaimTransaction = {
  * compiling the claim took 24 ms a batch for a statement that runs in under 1 ms (EXPLAIN on a
  * 100,000-event backlog). SET LOCAL keeps both settings to this transaction: the relay's other
  * statements (purge, vacuum, heartbeat) are planned as usual. Plans are rebuilt whenever ANALYZE
- * changes the table's statistics.
+ * changes the table's statistics. BEGIN, the settings and the claim's first statement go to
+ * PostgreSQL in one round trip (src/infra/pg-one-round-trip.ts).
  */
-export const BEGIN_CLAIM = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL jit = off';
+export const BEGIN_CLAIM = ['BEGIN', 'SET LOCAL plan_cache_mode = force_generic_plan', 'SET LOCAL jit = off'];
 
 /** Opens a transaction and claims a batch in it; null (transaction ended) when there is nothing to claim. */
 export async function openClaimTransaction({
@@ -45,8 +51,7 @@ export async function openClaimTransaction({
   const client = await pool.connect();
   let events: ClaimedEvent[];
   try {
-    await client.query(BEGIN_CLAIM);
-    events = await claimer.claim(client);
+    events = await claimer.claim(client, BEGIN_CLAIM);
     if (events.length === 0) {
       await client.query('COMMIT');
       client.release();
@@ -59,22 +64,33 @@ export async function openClaimTransaction({
   }
   const stopRenewing = keepClaimAlive({ client, leaseMs, log });
   let ended = false;
-  async function end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
-    if (ended) return;
+  /** Runs the transaction's last round trip; a client that failed in it is discarded, not reused. */
+  async function end<T>(last: () => Promise<T>): Promise<T | undefined> {
+    if (ended) return undefined;
     ended = true;
     await stopRenewing();
+    let result: T;
     try {
-      await client.query(statement);
+      result = await last();
     } catch (error) {
       client.release(error as Error);
       throw error;
     }
     client.release();
+    return result;
   }
   return {
     events,
     client,
-    commit: () => end('COMMIT'),
-    rollback: () => end('ROLLBACK'),
+    commit: async () => {
+      await end(() => client.query('COMMIT'));
+    },
+    async commitAfter(last) {
+      if (ended) throw new Error('the claim transaction has already ended');
+      return (await end(() => last(client, ['COMMIT']))) as Awaited<ReturnType<typeof last>>;
+    },
+    rollback: async () => {
+      await end(() => client.query('ROLLBACK'));
+    },
   };
 }

@@ -1,9 +1,28 @@
+import { arrayOf, executeInOneRoundTrip, type SessionStatement } from '../../infra/pg-one-round-trip.ts';
 import type { TransactionClient } from './claim-batch.ts';
 import type { Publication } from './publish-events.ts';
 
 export type PublishedRange = { firstSeq: string; lastSeq: string; count: number };
 
 export type MarkedPublications = { range: PublishedRange; marked: Publication[] };
+
+// unnest WITH ORDINALITY yields the rows in array order, so the numbers follow the batch's order.
+const MARK_PUBLISHED: SessionStatement = {
+  name: 'outbox_mark_published',
+  types: ['uuid[]', 'int[]', 'bigint[]'],
+  text: `UPDATE outbox_events o
+     SET status = 'published', is_processed = true, processed_at = clock_timestamp(),
+         published_seq = v.seq, published_xid = pg_current_xact_id()::text::bigint,
+         kafka_partition = v.partition, kafka_offset = v.kafka_offset,
+         locked_by = NULL, locked_until = NULL
+     FROM (
+       SELECT u.id, u.partition, u.kafka_offset, nextval('outbox_events_published_seq') AS seq
+       FROM unnest($1::uuid[], $2::int[], $3::bigint[]) WITH ORDINALITY AS u(id, partition, kafka_offset, position)
+       ORDER BY u.position
+     ) v
+     WHERE o.id = v.id AND o.status = 'pending'
+     RETURNING o.id::text AS id, v.seq::text AS seq`,
+};
 
 /**
  * Marks acknowledged events published, in the transaction that claimed them (one UPDATE per
@@ -19,34 +38,38 @@ export type MarkedPublications = { range: PublishedRange; marked: Publication[] 
  *
  * The caller announces the commit on `outbox_published` (../announcer.ts), which wakes the
  * live feed. Returns null when none of the rows was still pending (nothing to mark).
+ *
+ * `thenRun` are statements sent in the same round trip after the mark: the claim's COMMIT, in the
+ * usual case (src/outbox/relay/settle-batch.ts). Prepared once per connection, like the claim.
  */
 export async function markPublished(
   client: TransactionClient,
   publications: readonly Publication[],
+  { thenRun = [] }: { thenRun?: readonly string[] } = {},
 ): Promise<MarkedPublications | null> {
-  if (publications.length === 0) return null;
-  const { rows } = await client.query<{ id: string; seq: string }>({
-    // Prepared once per connection, like the claim (src/outbox/relay/claim-batch.ts).
-    name: 'outbox-mark-published',
-    // unnest WITH ORDINALITY yields the rows in array order, so the numbers follow the batch's order.
-    text: `UPDATE outbox_events o
-     SET status = 'published', is_processed = true, processed_at = clock_timestamp(),
-         published_seq = v.seq, published_xid = pg_current_xact_id()::text::bigint,
-         kafka_partition = v.partition, kafka_offset = v.kafka_offset,
-         locked_by = NULL, locked_until = NULL
-     FROM (
-       SELECT u.id, u.partition, u.kafka_offset, nextval('outbox_events_published_seq') AS seq
-       FROM unnest($1::uuid[], $2::int[], $3::bigint[]) WITH ORDINALITY AS u(id, partition, kafka_offset, position)
-       ORDER BY u.position
-     ) v
-     WHERE o.id = v.id AND o.status = 'pending'
-     RETURNING o.id::text AS id, v.seq::text AS seq`,
-    values: [
-      publications.map((p) => p.event.id),
-      publications.map((p) => p.partition),
-      publications.map((p) => p.offset),
+  if (publications.length === 0) {
+    if (thenRun.length > 0) await client.query(thenRun.join(';\n'));
+    return null;
+  }
+  const { rows } = await executeInOneRoundTrip<{ id: string; seq: string }>(
+    client,
+    MARK_PUBLISHED,
+    [
+      arrayOf(
+        publications.map((p) => p.event.id),
+        'uuid',
+      ),
+      arrayOf(
+        publications.map((p) => p.partition),
+        'int',
+      ),
+      arrayOf(
+        publications.map((p) => p.offset),
+        'bigint',
+      ),
     ],
-  });
+    { after: thenRun },
+  );
   if (rows.length === 0) return null;
   const seqOf = new Map(rows.map((row) => [row.id, BigInt(row.seq)]));
   const marked = publications.filter((p) => seqOf.has(p.event.id));

@@ -34,6 +34,13 @@ export async function settleBatch({
   log: Pick<Logger, 'error'>;
 }): Promise<SettledBatch> {
   try {
+    if (outcome.refused.length === 0) {
+      // The usual case: the mark and the COMMIT in one round trip.
+      const marked = await claim.commitAfter((client, commit) =>
+        markPublished(client, outcome.published, { thenRun: commit }),
+      );
+      return { marked, failures: [] };
+    }
     const marked = await markPublished(claim.client, outcome.published);
     const failures: SettledBatch['failures'] = [];
     for (const { event, error } of outcome.refused) {
